@@ -1,0 +1,59 @@
+"""``rnnkit`` command line: ``rnnkit <task> train|evaluate|predict [flags]``, ``tour``, ``datasets``.
+
+Each command lives in its own module under ``rnnkit.cli`` and exposes
+``register(subparsers)``. User errors (``RnnkitError``) print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from rnnkit.errors import RnnkitError
+
+# One line per command module; each module defines register(subparsers).
+COMMAND_MODULES = (
+    "rnnkit.cli.tour",
+    "rnnkit.cli.datasets",
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.exit(2)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="rnnkit", description=__doc__.splitlines()[0])
+    parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except RnnkitError as e:
+        sys.stderr.write(f"rnnkit: error: {e}\n")
+        return 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        sys.stderr.write(f"rnnkit: error: {e.strerror}: {e.filename}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("rnnkit: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

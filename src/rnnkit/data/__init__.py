@@ -1,0 +1,5 @@
+"""Datasets, tokenizers and batching."""
+
+from rnnkit.data.registry import DatasetInfo, datasets, get, load, register
+
+__all__ = ["DatasetInfo", "datasets", "get", "load", "register"]

@@ -1,0 +1,1 @@
+"""Built-in data sources, one module per source package; each registers its datasets."""
