@@ -1,0 +1,181 @@
+"""Recurrent layers: deep and bidirectional compositions of ``Recurrent(cell)``.
+
+Shape legend: B batch, T time, D input, H hidden, L layers, dirs = 2 if bidirectional else 1.
+
+    H_t^1 = f(X_t W_xh^1 + H_{t-1}^1 W_hh^1 + b_h^1)
+    H_t^l = f(H_t^{l-1} W_xh^l + H_{t-1}^l W_hh^l + b_h^l),   l = 2..L
+    (bidirectional: H_t^l = concat(H_t^{l,f}, H_t^{l,b}))
+
+``forward(x, lengths=None, state=None) -> (outputs, state)``: x (B, T, D), lengths (B,) in
+any order (no sorting), outputs (B, T, H·dirs) with zeros at padded steps; ``state`` is a
+NamedTuple (``RNNState(h)`` or ``LSTMState(h, c)``) of tensors (L·dirs, B, H) in torch's
+order, holding each sequence's state at its last valid step; the same NamedTuple is accepted
+as the initial state. Dropout is applied between layers, not after the last.
+The cell of layer ``l`` and direction ``d`` (0 forward, 1 backward) is ``layer.cell(l, d)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from rnnkit.errors import ConfigError, ShapeError
+from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
+from rnnkit.nn.recurrent import Bidirectional, Recurrent, check_lengths
+from rnnkit.nn.state import LSTMState, RNNState
+
+BACKENDS = ("auto", "reference")
+
+
+class RecurrentLayer(nn.Module):
+    """Base of ``RNN``, ``LSTM`` and ``GRU``: builds cells, stacks and runs them."""
+
+    state_type: type = RNNState
+
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0, bias: bool = True,
+                 backend: str = "auto") -> None:
+        super().__init__()
+        if input_size < 1 or hidden_size < 1 or num_layers < 1:
+            raise ConfigError("input_size, hidden_size and num_layers must be ≥ 1")
+        if not 0.0 <= dropout < 1.0:
+            raise ConfigError(f"dropout must lie in [0, 1), got {dropout}")
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bidirectional, self.dropout, self.bias, self.backend = bidirectional, dropout, bias, backend
+        self.num_directions = 2 if bidirectional else 1
+        layers = []
+        for l in range(num_layers):
+            d_in = input_size if l == 0 else hidden_size * self.num_directions
+            fwd = Recurrent(self._make_cell(d_in, hidden_size))
+            layers.append(Bidirectional(fwd, Recurrent(self._make_cell(d_in, hidden_size), reverse=True))
+                          if bidirectional else fwd)
+        self.layers = nn.ModuleList(layers)
+        self.drop = nn.Dropout(dropout)
+
+    def _make_cell(self, input_size: int, hidden_size: int) -> nn.Module:
+        raise NotImplementedError
+
+    def cell(self, layer: int, direction: int = 0) -> nn.Module:
+        """The cell of ``layer`` (0-based) and ``direction`` (0 forward, 1 backward)."""
+        block = self.layers[layer]
+        if isinstance(block, Bidirectional):
+            return (block.fwd, block.bwd)[direction].cell
+        if direction != 0:
+            raise IndexError("a unidirectional layer has only direction 0")
+        return block.cell
+
+    def _split_state(self, state, batch: int) -> list:
+        """(L·dirs, B, H) NamedTuple → per-layer states (a cell state, or a (fwd, bwd) pair)."""
+        if state is None:
+            return [None] * self.num_layers
+        if not isinstance(state, self.state_type):
+            raise ShapeError(f"state must be a {self.state_type.__name__}, got {type(state).__name__}")
+        want = (self.num_layers * self.num_directions, batch, self.hidden_size)
+        for name, t in zip(state._fields, state, strict=True):
+            if tuple(t.shape) != want:
+                raise ShapeError(f"state.{name} must have shape {want}, got {tuple(t.shape)}")
+        per = [self.state_type(*(t[i] for t in state)) for i in range(want[0])]  # each (B, H)
+        if not self.bidirectional:
+            return per
+        return [(per[2 * l], per[2 * l + 1]) for l in range(self.num_layers)]
+
+    def _join_state(self, finals: list):
+        flat = [s for f in finals for s in (f if self.bidirectional else (f,))]
+        return self.state_type(*(torch.stack(ts, 0) for ts in zip(*flat, strict=True)))  # (L·dirs, B, H)
+
+    def _check_input(self, x: Tensor) -> None:
+        if x.dim() != 3:
+            raise ShapeError(f"x must be (B, T, D) batch-first, got shape {tuple(x.shape)}")
+        if x.shape[2] != self.input_size:
+            raise ShapeError(f"x has {x.shape[2]} features, the layer expects {self.input_size}")
+        if x.shape[1] < 1:
+            raise ShapeError("x has no time steps (T = 0)")
+
+    def forward(self, x: Tensor, lengths: Tensor | None = None, state=None):
+        self._check_input(x)
+        lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
+        states, finals = self._split_state(state, x.shape[0]), []
+        for l, block in enumerate(self.layers):
+            if l > 0:
+                x = self.drop(x)
+            x, final = block(x, lengths, states[l])  # (B, T, H·dirs)
+            finals.append(final)
+        return x, self._join_state(finals)
+
+    def step(self, x_t: Tensor, state=None):
+        """One time step (unidirectional only), for generation.
+
+        Shapes: x_t (B, D), state (L, B, H) NamedTuple or None → (h_top (B, H), state).
+        """
+        if self.bidirectional:
+            raise ConfigError("step() needs a unidirectional layer (a backward pass needs the future)")
+        if x_t.dim() != 2 or x_t.shape[1] != self.input_size:
+            raise ShapeError(f"x_t must be (B, {self.input_size}), got {tuple(x_t.shape)}")
+        states, finals = self._split_state(state, x_t.shape[0]), []
+        for l, block in enumerate(self.layers):
+            if l > 0:
+                x_t = self.drop(x_t)
+            s = states[l] if states[l] is not None else block.cell.zero_state(
+                x_t.shape[0], device=x_t.device, dtype=x_t.dtype)
+            s = block.cell(x_t, s)
+            finals.append(s)
+            x_t = s.h  # (B, H)
+        return x_t, self._join_state(finals)
+
+    def zero_state(self, batch: int, *, device=None, dtype=None):
+        """A zero state (L·dirs, B, H) of this layer's NamedTuple type."""
+        z = torch.zeros(self.num_layers * self.num_directions, batch, self.hidden_size,
+                        device=device, dtype=dtype)
+        return self.state_type(*([z] * len(self.state_type._fields)))
+
+    def to_torch(self) -> nn.Module:
+        """The equivalent ``torch.nn.RNN/LSTM/GRU`` (batch_first=True) with copied weights."""
+        from rnnkit.nn.interop import to_torch
+        return to_torch(self)
+
+    def extra_repr(self) -> str:
+        return (f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, "
+                f"bidirectional={self.bidirectional}, dropout={self.dropout}, backend={self.backend!r}")
+
+
+class RNN(RecurrentLayer):
+    """Deep/bidirectional simple RNN: ``H_t = f(X_t W_xh + H_{t-1} W_hh + b_h)``; see module doc."""
+
+    state_type = RNNState
+
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0, bias: bool = True,
+                 nonlinearity: str = "tanh", backend: str = "auto") -> None:
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                         dropout=dropout, bias=bias, backend=backend)
+
+    def _make_cell(self, input_size: int, hidden_size: int) -> RNNCell:
+        return RNNCell(input_size, hidden_size, bias=self.bias, nonlinearity=self.nonlinearity)
+
+
+class LSTM(RecurrentLayer):
+    """Deep/bidirectional LSTM (gates I F O, C̃; state ``LSTMState(h, c)``); see ``LSTMCell``."""
+
+    state_type = LSTMState
+
+    def _make_cell(self, input_size: int, hidden_size: int) -> LSTMCell:
+        return LSTMCell(input_size, hidden_size, bias=self.bias)
+
+
+class GRU(RecurrentLayer):
+    """Deep/bidirectional GRU (gates R Z, H̃); ``reset_after=True`` is torch's variant."""
+
+    state_type = RNNState
+
+    def __init__(self, input_size: int, hidden_size: int, *, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0, bias: bool = True,
+                 reset_after: bool = False, backend: str = "auto") -> None:
+        self.reset_after = reset_after
+        super().__init__(input_size, hidden_size, num_layers=num_layers, bidirectional=bidirectional,
+                         dropout=dropout, bias=bias, backend=backend)
+
+    def _make_cell(self, input_size: int, hidden_size: int) -> GRUCell:
+        return GRUCell(input_size, hidden_size, bias=self.bias, reset_after=self.reset_after)
