@@ -59,3 +59,75 @@ def test_config_precedence_toml_then_flags():
 def test_config_errors_name_the_problem(toml, msg):
     with pytest.raises(ConfigError, match=msg):
         build_config(_Model, toml=toml)
+
+
+def _train_parser():
+    import argparse
+
+    from rnnkit.cli.common import add_train_flags
+
+    p = argparse.ArgumentParser()
+    add_train_flags(p, _Model)
+    return p
+
+
+def test_start_train_resume_config_and_flag_conflicts(tmp_path):
+    import torch
+
+    from rnnkit.cli.common import start_train
+    from rnnkit.config import config_to_dict
+    from rnnkit.training import StepOutput, TensorBatches, fit
+
+    p = _train_parser()
+    setup = start_train(p.parse_args(["--hidden-size", "5", "--epochs", "1", "--out", str(tmp_path)]), _Model)
+    assert setup.config.hidden_size == 5 and setup.out == tmp_path
+    lin = torch.nn.Linear(2, 1)
+    fit(lin, lambda m, b: StepOutput(m(b[0]).pow(2).mean(), 4), TensorBatches(torch.randn(8, 2), batch_size=4),
+        setup.config.train, out=tmp_path, run_config=config_to_dict(setup.config))
+    # --resume takes the saved config; explicit flags still override it
+    again = start_train(p.parse_args(["--resume", str(tmp_path), "--epochs", "3"]), _Model)
+    assert again.config.hidden_size == 5 and again.config.train.epochs == 3 and again.out == tmp_path
+    with pytest.raises(ConfigError, match="exclude each other"):
+        start_train(p.parse_args(["--resume", str(tmp_path), "--init-from", str(tmp_path)]), _Model)
+
+
+def test_finish_train_writes_model_dir_and_flat_json(tmp_path):
+    import json
+
+    import torch
+
+    from rnnkit.cli.common import finish_train, start_train
+    from rnnkit.training import load_model_dir
+
+    setup = start_train(_train_parser().parse_args(["--out", str(tmp_path / "m"), "--json",
+                                                    str(tmp_path / "r.json")]), _Model)
+    finish_train(setup, task="toy", model=torch.nn.Linear(2, 1), metrics={"loss": 0.5, "acc": 1})
+    md = load_model_dir(tmp_path / "m", task="toy")
+    assert md.config["hidden_size"] == 8 and md.metrics == {"loss": 0.5, "acc": 1.0}
+    out = json.loads((tmp_path / "r.json").read_text())
+    assert out["loss"] == 0.5 and out["acc"] == 1 and out["seconds"] >= 0
+
+
+def test_missing_resume_dir_is_a_user_error(tmp_path):
+    from rnnkit.cli.common import start_train
+    from rnnkit.errors import ModelFileError
+
+    with pytest.raises(ModelFileError, match="no such directory"):
+        start_train(_train_parser().parse_args(["--resume", str(tmp_path / "nope")]), _Model)
+
+
+def test_init_from_flag_loads_weights_of_the_same_task(tmp_path):
+    import torch
+
+    from rnnkit.cli.common import apply_init_from
+    from rnnkit.errors import ModelFileError
+    from rnnkit.training import save_model_dir
+
+    src = torch.nn.Linear(3, 2)
+    save_model_dir(tmp_path / "m", task="toy", config={}, state_dict=src.state_dict())
+    args = _train_parser().parse_args(["--init-from", str(tmp_path / "m")])
+    dst = torch.nn.Linear(3, 2)
+    apply_init_from(dst, args, task="toy")
+    assert torch.equal(dst.weight, src.weight) and torch.equal(dst.bias, src.bias)
+    with pytest.raises(ModelFileError, match="not a 'lm' model"):
+        apply_init_from(dst, args, task="lm")

@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import torch
 
+from rnnkit.errors import DataError
+
 
 class Batches(Protocol):
     """What :func:`rnnkit.training.fit` iterates: ``len`` batches per epoch, random access."""
@@ -23,17 +25,21 @@ class TensorBatches:
     """Mini-batches over tensors sharing their first dimension (N, ...).
 
     Shuffles with a permutation seeded by ``(seed, epoch)``; the last partial batch is kept
-    unless ``drop_last``. ``rank``/``world`` shard each batch for data-parallel training:
-    rank r gets rows r, r+world, ... of the global batch.
+    unless ``drop_last``. ``rank``/``world`` shard each batch (rank r gets rows r, r+world,
+    ... of the global batch) for callers with their own loop; leave them at 0/1 with
+    :func:`~rnnkit.training.fit`, which shards every global batch itself under DDP.
+    Shapes: each tensor (N, ...) → batch rows (B, ...), B = ``batch_size``.
     """
 
     def __init__(self, *tensors: torch.Tensor, batch_size: int, shuffle: bool = True,
                  seed: int = 0, drop_last: bool = False, rank: int = 0, world: int = 1) -> None:
         if not tensors:
-            raise ValueError("TensorBatches needs at least one tensor")
+            raise DataError("TensorBatches needs at least one tensor")
         n = tensors[0].shape[0]
         if any(t.shape[0] != n for t in tensors):
-            raise ValueError("all tensors must share their first dimension")
+            raise DataError("all tensors must share their first dimension")
+        if batch_size < 1:
+            raise DataError(f"batch_size must be ≥ 1, got {batch_size}")
         self.tensors, self.n = tensors, n
         self.batch_size, self.shuffle, self.seed, self.drop_last = batch_size, shuffle, seed, drop_last
         self.rank, self.world = rank, world

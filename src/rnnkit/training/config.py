@@ -12,8 +12,12 @@ class TrainConfig:
 
     ``epochs`` bounds the run unless ``max_steps`` is set, which then wins. ``clip`` is the
     lecture's gradient clipping threshold on the global norm (``None`` = off).
-    Schedules: ``constant``; ``step`` (lr ← lr·lr_decay each epoch after ``decay_after``);
-    ``cosine`` (to 0 over the run); ``plateau`` (× lr_decay when the monitored metric stalls).
+    Schedules (exact rules in :mod:`rnnkit.training.schedules`): ``constant``; ``step``
+    (lr ← lr·lr_decay each epoch after ``decay_after``); ``cosine`` (to 0 over the run);
+    ``plateau`` (× lr_decay when the monitored metric stalls for > ``plateau_patience`` epochs).
+    ``patience``: stop after that many epochs in a row without improvement of the monitored
+    metric. ``batch_size`` is global: under data-parallel training each of W processes gets
+    about batch_size / W rows of every batch, so the effective batch stays ``batch_size``.
     """
 
     seed: int = field(default=0, metadata={"help": "random seed (bit-identical runs on CPU)"})
@@ -29,9 +33,14 @@ class TrainConfig:
     lr_decay: float = field(default=0.5, metadata={"help": "factor for step/plateau schedules"})
     decay_after: int = field(default=0, metadata={"help": "step schedule: first epoch to decay after"})
     clip: float | None = field(default=5.0, metadata={"help": "clip gradient norm (none = off)"})
-    patience: int | None = field(default=None, metadata={"help": "early stopping patience in epochs"})
+    plateau_patience: int = field(default=0, metadata={"help": "plateau schedule: epochs without improvement tolerated before a decay"})
+    patience: int | None = field(default=None, metadata={"help": "early stopping: stop after this many epochs without improvement"})
+    restore_best: bool = field(default=True, metadata={"help": "end with the best validation epoch's weights"})
     amp: bool = field(default=False, metadata={"help": "mixed precision on CUDA"})
     quiet: bool = field(default=False, metadata={"help": "no progress bars"})
+    checkpoint_every: int | None = field(default=None, metadata={"help": "also checkpoint every N steps (epoch ends always)"})
+    log_every: int = field(default=50, metadata={"help": "add a step row to metrics.csv every N steps"})
+    tensorboard: bool = field(default=False, metadata={"help": "also log to OUT/tensorboard (needs the tensorboard package)"})
 
     def __post_init__(self) -> None:
         from rnnkit.errors import ConfigError
@@ -44,5 +53,13 @@ class TrainConfig:
             raise ConfigError(f"batch_size must be ≥ 1, got {self.batch_size}")
         if not self.lr > 0:
             raise ConfigError(f"lr must be > 0, got {self.lr}")
+        for name in ("patience", "checkpoint_every"):
+            v = getattr(self, name)
+            if v is not None and v < 1:
+                raise ConfigError(f"{name} must be ≥ 1 or none, got {v}")
+        if self.log_every < 1 or self.plateau_patience < 0:
+            raise ConfigError("log_every must be ≥ 1 and plateau_patience ≥ 0")
+        if not 0 < self.lr_decay <= 1:
+            raise ConfigError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         if self.clip is not None and not self.clip > 0:
             raise ConfigError(f"clip must be > 0 or none, got {self.clip}")
