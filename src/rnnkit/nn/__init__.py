@@ -14,7 +14,8 @@ from rnnkit.nn.interop import from_torch, to_torch
 from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
 from rnnkit.nn.mlp import MLP, Dense
 from rnnkit.nn.readout import Readout
-from rnnkit.nn.recurrent import Bidirectional, Recurrent, reverse_padded, time_mask
+from rnnkit.nn.masking import reverse_padded, time_mask
+from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
 
 __all__ = [

@@ -1,0 +1,130 @@
+"""The fused backend (hand-derived BPTT) equals the reference backend; gradcheck of kernels."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from rnnkit.errors import ConfigError
+from rnnkit.nn import GRU, LSTM, RNN
+from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
+
+CASES = [
+    (RNN, {}), (RNN, {"nonlinearity": "relu"}), (RNN, {"nonlinearity": "leaky_relu"}),
+    (RNN, {"nonlinearity": "elu"}), (RNN, {"nonlinearity": "sigmoid"}),
+    (LSTM, {}), (LSTM, {"bias": False}), (GRU, {}), (GRU, {"reset_after": True}),
+    (GRU, {"reset_after": True, "bias": False}),
+]
+
+
+def _pair(cls, kw, **layer_kw):
+    ref = cls(3, 5, backend="reference", **kw, **layer_kw)
+    fused = cls(3, 5, backend="fused", **kw, **layer_kw)
+    fused.load_state_dict(ref.state_dict())
+    return ref, fused
+
+
+def _loss(out, state, w):
+    return (out * w).sum() + sum((i + 1) * t.pow(2).sum() for i, t in enumerate(state))
+
+
+@pytest.mark.parametrize("case,layers,bi,use_lengths",
+                         list(itertools.product(range(len(CASES)), [1, 2], [False, True], [False, True])))
+def test_fused_equals_reference(case, layers, bi, use_lengths):
+    cls, kw = CASES[case]
+    torch.manual_seed(case)
+    ref, fused = _pair(cls, kw, num_layers=layers, bidirectional=bi)
+    x = torch.randn(4, 6, 3)
+    lengths = torch.tensor([6, 2, 5, 1]) if use_lengths else None
+    s0 = ref.zero_state(4)
+    s0 = type(s0)(*(torch.randn_like(t) for t in s0))
+    (o1, s1), (o2, s2) = ref(x, lengths, s0), fused(x, lengths, s0)
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+    for a, b in zip(s1, s2, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+    w = torch.randn_like(o1)
+    _loss(o1, s1, w).backward()
+    _loss(o2, s2, w).backward()
+    for (name, p), q in zip(ref.named_parameters(), fused.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
+
+
+def test_fused_with_dropout_matches_reference_under_same_seed():
+    ref, fused = _pair(LSTM, {}, num_layers=3, dropout=0.3)
+    x = torch.randn(2, 5, 3)
+    torch.manual_seed(7)
+    o1, _ = ref(x)
+    torch.manual_seed(7)
+    o2, _ = fused(x)
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+
+
+def test_input_gradient_matches():
+    ref, fused = _pair(GRU, {}, num_layers=2, bidirectional=True)
+    x1 = torch.randn(3, 4, 3, requires_grad=True)
+    x2 = x1.detach().clone().requires_grad_()
+    ref(x1, torch.tensor([4, 1, 3]))[0].sum().backward()
+    fused(x2, torch.tensor([4, 1, 3]))[0].sum().backward()
+    torch.testing.assert_close(x2.grad, x1.grad, atol=1e-5, rtol=0)
+
+
+def _inputs(G, B=2, T=4, H=3, masked=True):
+    g = torch.Generator().manual_seed(3)
+    XW = torch.randn(B, T, G * H, dtype=torch.float64, generator=g, requires_grad=True)
+    W_h = (0.5 * torch.randn(H, G * H, dtype=torch.float64, generator=g)).requires_grad_()
+    h0 = torch.randn(B, H, dtype=torch.float64, generator=g, requires_grad=True)
+    mask = (torch.arange(T).unsqueeze(0) < torch.tensor([[T], [2]])).unsqueeze(-1) if masked else None
+    return XW, W_h, h0, mask
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_gradcheck_lstm_kernel(masked):
+    XW, W_h, h0, mask = _inputs(4, masked=masked)
+    c0 = torch.randn_like(h0).requires_grad_()
+    assert torch.autograd.gradcheck(lambda a, b, c, d: LSTMKernel.apply(a, b, c, d, mask),
+                                    (XW, W_h, h0, c0))
+
+
+@pytest.mark.parametrize("masked,reset_after", list(itertools.product([False, True], [False, True])))
+def test_gradcheck_gru_kernel(masked, reset_after):
+    XW, W_h, h0, mask = _inputs(3, masked=masked)
+    b_hn = torch.randn(3, dtype=torch.float64, requires_grad=True) if reset_after else None
+    if reset_after:
+        fn = lambda a, b, c, d: GRUKernel.apply(a, b, c, d, mask, True)  # noqa: E731
+        args = (XW, W_h, b_hn, h0)
+    else:
+        fn = lambda a, b, d: GRUKernel.apply(a, b, None, d, mask, False)  # noqa: E731
+        args = (XW, W_h, h0)
+    assert torch.autograd.gradcheck(fn, args)
+
+
+@pytest.mark.parametrize("f", ["tanh", "sigmoid", "elu"])
+def test_gradcheck_rnn_kernel(f):
+    XW, W_h, h0, mask = _inputs(1)
+    assert torch.autograd.gradcheck(lambda a, b, c: RNNKernel.apply(a, b, c, mask, f), (XW, W_h, h0))
+
+
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_step_fused_equals_forward(cls):
+    layer = cls(3, 4, num_layers=2).eval()
+    x = torch.randn(2, 5, 3)
+    with torch.no_grad():
+        out, st = layer(x)
+        s = None
+        for t in range(5):
+            h, s = layer.step(x[:, t], s)
+            torch.testing.assert_close(h, out[:, t], atol=1e-6, rtol=0)
+        # the weight cache notices a changed parameter
+        layer.cell(0).W_hh.mul_(0.5) if cls is not LSTM else layer.cell(0).W_hi.mul_(0.5)
+        h2, _ = layer.step(x[:, 0], None)
+        out2, _ = layer(x[:, :1])
+        torch.testing.assert_close(h2, out2[:, 0], atol=1e-6, rtol=0)
+
+
+def test_backend_errors():
+    with pytest.raises(ConfigError, match="backend"):
+        LSTM(3, 4, backend="cuda-magic")
+    assert LSTM(3, 4).layers[0].backend == "fused"
+    assert LSTM(3, 4, backend="reference").layers[0].backend == "reference"
