@@ -128,3 +128,21 @@ def test_backend_errors():
         LSTM(3, 4, backend="cuda-magic")
     assert LSTM(3, 4).layers[0].backend == "fused"
     assert LSTM(3, 4, backend="reference").layers[0].backend == "reference"
+
+
+@pytest.mark.parametrize("bi,use_lengths", list(itertools.product([False, True], [False, True])))
+def test_auto_lstm_torch_kernel_equals_reference(bi, use_lengths):
+    ref = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="reference")
+    auto = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="auto")
+    auto.load_state_dict(ref.state_dict())
+    x = torch.randn(4, 6, 3)
+    lengths = torch.tensor([6, 2, 5, 1]) if use_lengths else None
+    s0 = ref.zero_state(4)
+    s0 = type(s0)(*(torch.randn_like(t) for t in s0))
+    (o1, s1), (o2, s2) = ref(x, lengths, s0), auto(x, lengths, s0)
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+    w = torch.randn_like(o1)
+    _loss(o1, s1, w).backward()
+    _loss(o2, s2, w).backward()
+    for (name, p), q in zip(ref.named_parameters(), auto.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
