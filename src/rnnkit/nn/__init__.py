@@ -12,9 +12,9 @@ from rnnkit.nn.clip import clip_grad_norm
 from rnnkit.nn.diagnostics import gradient_norms_per_step, plot_gradient_norms, record_hidden_states
 from rnnkit.nn.interop import from_torch, to_torch
 from rnnkit.nn.layers import GRU, LSTM, RNN, RecurrentLayer
+from rnnkit.nn.masking import reverse_padded, time_mask
 from rnnkit.nn.mlp import MLP, Dense
 from rnnkit.nn.readout import Readout
-from rnnkit.nn.masking import reverse_padded, time_mask
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
 
