@@ -146,3 +146,16 @@ def test_auto_lstm_torch_kernel_equals_reference(bi, use_lengths):
     _loss(o2, s2, w).backward()
     for (name, p), q in zip(ref.named_parameters(), auto.parameters(), strict=True):
         torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
+
+
+@pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (RNN, {"nonlinearity": "relu"}), (LSTM, {})])
+def test_auto_inference_through_torch_kernel_equals_reference(cls, kw):
+    ref = cls(3, 5, num_layers=2, bidirectional=True, backend="reference", **kw)
+    auto = cls(3, 5, num_layers=2, bidirectional=True, **kw)
+    auto.load_state_dict(ref.state_dict())
+    x, lengths = torch.randn(4, 6, 3), torch.tensor([6, 2, 5, 1])
+    with torch.no_grad():
+        (o1, s1), (o2, s2) = ref(x, lengths), auto(x, lengths)
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+    for a, b in zip(s1, s2, strict=True):
+        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)

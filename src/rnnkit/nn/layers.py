@@ -16,8 +16,9 @@ The cell of layer ``l`` and direction ``d`` (0 forward, 1 backward) is ``layer.c
 Backends (equal within 1e-5, tested): ``"reference"`` runs the lecture's cell equations step
 by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses the gates and
 back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``; ``"auto"``
-(default) picks the fastest correct path measured on CPU: torch's own LSTM kernel for LSTM
-layers (``rnnkit.nn.torch_dispatch``, weights still rnnkit's), the fused path otherwise.
+(default) picks the fastest correct path measured on CPU: torch's own kernel
+(``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers and, in inference,
+for torch-compatible GRU/RNN layers; the fused path otherwise.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from rnnkit.nn.fused import step_fused, supports_fused
 from rnnkit.nn.masking import check_lengths
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
-from rnnkit.nn.torch_dispatch import lstm_forward_torch
+from rnnkit.nn.torch_dispatch import forward_torch, torch_compatible
 
 BACKENDS = ("auto", "reference", "fused")
 
@@ -90,8 +91,9 @@ class RecurrentLayer(nn.Module):
         return block.cell
 
     def _use_torch_kernel(self) -> bool:
-        """``auto`` on an LSTM runs torch's kernel (faster here); never while recording states."""
-        return (self.backend == "auto" and isinstance(self, LSTM)
+        """``auto``: torch's kernel for LSTM, and for GRU/RNN in inference (faster here)."""
+        return (self.backend == "auto" and torch_compatible(self)
+                and (isinstance(self, LSTM) or not torch.is_grad_enabled())
                 and all(loop.recorded is None for loop in self.modules() if isinstance(loop, Recurrent)))
 
     def _check_state(self, state, batch: int):
@@ -131,7 +133,7 @@ class RecurrentLayer(nn.Module):
         self._check_input(x)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
         if self._use_torch_kernel():
-            return lstm_forward_torch(self, x, lengths, self._check_state(state, x.shape[0]))
+            return forward_torch(self, x, lengths, self._check_state(state, x.shape[0]))
         states, finals = self._split_state(state, x.shape[0]), []
         for l, block in enumerate(self.layers):
             if l > 0:

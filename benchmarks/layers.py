@@ -1,0 +1,149 @@
+"""Benchmark rnnkit's recurrent layers against torch.nn in the same run (``make bench``).
+
+For LSTM, GRU and RNN at the issue's shapes (B, T, D, H, layers), time forward (inference
+mode) and forward+backward of rnnkit (``backend="auto"`` and ``"fused"``) and of torch.nn,
+alternating implementations, after warm-up, and report medians: ms, the ratio torch/rnnkit
+(> 1 means rnnkit is faster), GFLOP/s (matmul FLOPs only) and the share of this machine's
+sgemm peak measured in the same run. Also one-step generation latency (B=1, H=256 LSTM, 1000
+steps) against calling torch.nn.LSTM with T=1 in a loop.
+
+    python benchmarks/layers.py [--quick] [--reps N] [--json PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import time
+
+import torch
+
+from rnnkit.nn import from_torch
+
+SHAPES = [(64, 100, 128, 256, 1), (32, 200, 64, 128, 2), (1, 1000, 32, 64, 1), (256, 50, 256, 512, 1)]
+QUICK_SHAPES = [(8, 20, 16, 32, 1), (1, 50, 8, 16, 2)]
+GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
+
+
+def matmul_flops(kind: str, B: int, T: int, D: int, H: int, L: int, backward: bool) -> float:
+    """2·B·T·(D_l + H)·G·H per layer forward; backward ≈ 2× forward (dX/dH and dW)."""
+    G, total = GATES[kind], 0.0
+    for l in range(L):
+        d_in = D if l == 0 else H
+        total += 2.0 * B * T * (d_in + H) * G * H
+    return total * (3 if backward else 1)
+
+
+def sgemm_peak(n: int = 1024, reps: int = 10) -> float:
+    """GFLOP/s of an n×n×n float32 matmul (median of ``reps``)."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    a @ b
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        a @ b
+        ts.append(time.perf_counter() - t0)
+    return 2 * n**3 / statistics.median(ts) / 1e9
+
+
+def _runner(module, x, backward: bool):
+    def run():
+        if backward:
+            out, _ = module(x)
+            out.sum().backward()
+        else:
+            with torch.inference_mode():
+                module(x)
+    return run
+
+
+def time_alternating(runners: dict, reps: int) -> dict[str, float]:
+    """Median seconds per runner, alternating runners each repetition after one warm-up each."""
+    for r in runners.values():
+        r()
+    times: dict[str, list[float]] = {k: [] for k in runners}
+    for _ in range(reps):
+        for k, r in runners.items():
+            t0 = time.perf_counter()
+            r()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def bench_layers(shapes, reps: int, peak: float) -> list[dict]:
+    rows = []
+    for B, T, D, H, L in shapes:
+        for kind in ("LSTM", "GRU", "RNN"):
+            torch.manual_seed(0)
+            ref = getattr(torch.nn, kind)(D, H, num_layers=L, batch_first=True)
+            ours = from_torch(ref)  # GRU imports as reset_after=True: the same computation
+            fused = from_torch(ref)
+            fused.set_backend("fused")
+            x = torch.randn(B, T, D)
+            for backward in (False, True):
+                runners = {"torch": _runner(ref, x, backward), "auto": _runner(ours, x, backward),
+                           "fused": _runner(fused, x, backward)}
+                t = time_alternating(runners, reps)
+                flops = matmul_flops(kind, B, T, D, H, L, backward)
+                rows.append({
+                    "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": "fwd+bwd" if backward else "fwd",
+                    "torch_ms": 1e3 * t["torch"], "rnnkit_ms": 1e3 * t["auto"], "fused_ms": 1e3 * t["fused"],
+                    "ratio": t["torch"] / t["auto"], "ratio_fused": t["torch"] / t["fused"],
+                    "gflops": flops / t["auto"] / 1e9, "pct_peak": 100 * flops / t["auto"] / 1e9 / peak,
+                })
+                print(_fmt(rows[-1]), flush=True)
+    return rows
+
+
+def bench_generation(steps: int, reps: int) -> dict:
+    """Latency per generated step: rnnkit ``layer.step`` vs torch.nn.LSTM called with T=1."""
+    torch.manual_seed(0)
+    ref = torch.nn.LSTM(256, 256, batch_first=True).eval()
+    ours = from_torch(ref).eval()
+    x = torch.randn(1, 256)
+
+    def run_torch():
+        with torch.inference_mode():
+            hx, inp = None, x.unsqueeze(1)
+            for _ in range(steps):
+                out, hx = ref(inp, hx)
+
+    def run_ours():
+        with torch.inference_mode():
+            s = None
+            for _ in range(steps):
+                h, s = ours.step(x, s)
+
+    t = time_alternating({"torch": run_torch, "rnnkit": run_ours}, reps)
+    return {"torch_us_per_step": 1e6 * t["torch"] / steps, "rnnkit_us_per_step": 1e6 * t["rnnkit"] / steps,
+            "speedup": t["torch"] / t["rnnkit"]}
+
+
+def _fmt(r: dict) -> str:
+    return (f"{r['cell']:4} {r['shape']:>16} {r['pass']:7} torch {r['torch_ms']:8.2f} ms  rnnkit(auto) "
+            f"{r['rnnkit_ms']:8.2f} ms  fused {r['fused_ms']:8.2f} ms  ratio {r['ratio']:5.2f} "
+            f"(fused {r['ratio_fused']:5.2f})  {r['gflops']:6.1f} GFLOP/s  {r['pct_peak']:5.1f}% peak")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--json", help="write the results as JSON")
+    args = ap.parse_args()
+    peak = sgemm_peak(256 if args.quick else 1024)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(f"sgemm peak (same run): {peak:.1f} GFLOP/s")
+    rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak)
+    gen = bench_generation(20 if args.quick else 1000, 2 if args.quick else args.reps)
+    print(f"one-step generation LSTM H=256: torch {gen['torch_us_per_step']:.1f} us/step, "
+          f"rnnkit {gen['rnnkit_us_per_step']:.1f} us/step, speedup {gen['speedup']:.2f}x")
+    if args.json:
+        from rnnkit.atomic import write_json
+        write_json(args.json, {"sgemm_peak_gflops": peak, "layers": rows, "generation": gen,
+                               "torch": torch.__version__, "threads": torch.get_num_threads()})
+
+
+if __name__ == "__main__":
+    main()
