@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("layers",)
+BENCHMARKS = ("layers", "hmm")
 
 
 def main() -> int:

@@ -5,13 +5,17 @@
 Every function takes the model as ``startprob`` π (K,) and ``transmat`` A (K, K) (rows sum
 to one) and the observations already turned into *emission frames*: a list of N arrays
 (T_n, K) of log p(O_t | S_t = k), one per sequence (``emissions.py`` makes them; a tagger can
-make its own). Sequences may have different lengths; internally they are padded to
-(N, T_max, K) and masked, so every step is one vectorised operation over all sequences.
+make its own). Sequences may have different lengths.
 
-Numerics: forward/backward use Rabiner's scaling in probability space (per-step
-normalisers c_t, log p(O) = Σ_t log c_t), after subtracting each frame's max log-emission,
-so they are stable for T = 100,000; Viterbi works in log space.
-Shape legend: N sequences, T time, K states.
+    forward:   α_1 = π ⊙ b_1,  α_t = (α_{t−1} A) ⊙ b_t,  c_t = Σ_k α_t(k),  α_t ← α_t / c_t
+    backward:  β_T = 1,        β_t = A (b_{t+1} ⊙ β_{t+1}) / c_{t+1}
+    posterior: γ_t = α_t ⊙ β_t;   ξ_t(i, j) = α_{t−1}(i) A_ij b_t(j) β_t(j) / c_t
+    viterbi:   δ_t(j) = max_i [δ_{t−1}(i) + log A_ij] + log b_t(j), then back-pointers
+
+Numerics: Rabiner's scaling in probability space (log p(O) = Σ_t log c_t) after subtracting
+each frame's max log-emission, so forward/backward are stable for T = 100,000; Viterbi works
+in log space. The loops are compiled with numba (``kernels.py``); this module holds the
+equations and the bookkeeping. Shape legend: N sequences, T time, K states.
 """
 
 from __future__ import annotations
@@ -20,84 +24,66 @@ from typing import NamedTuple
 
 import numpy as np
 
-Frames = list[np.ndarray]
+from rnnkit.hmm import kernels
 
 
-class Padded(NamedTuple):
-    """Frames padded to (N, T, K): ``E`` = exp(log-emission − max) (1 at pads), ``shift`` the
-    subtracted max (N, T) (0 at pads), ``mask`` (N, T) True at valid steps, ``lengths`` (N,)."""
+class FrameBatch(NamedTuple):
+    """Emission frames of N sequences, concatenated: step r (of ΣT) has log-emissions
+    ``L[rows[r]]`` (K,); sequence n is steps offsets[n]:offsets[n+1]. ``rows`` lets many steps
+    share a table row (categorical: ``L`` = log Bᵀ, ``rows`` = the symbols).
+    Every function accepts this or a plain list of (T_n, K) arrays."""
 
+    L: np.ndarray
+    offsets: np.ndarray
+    rows: np.ndarray
+
+    @classmethod
+    def from_list(cls, frames: list[np.ndarray]) -> FrameBatch:
+        lengths = np.array([len(f) for f in frames], dtype=np.int64)
+        if len(frames) == 0 or lengths.min() < 1:
+            raise ValueError("every sequence needs at least one observation")
+        L = np.ascontiguousarray(np.concatenate(frames), dtype=np.float64)
+        return cls(L, np.concatenate([[0], np.cumsum(lengths)]), np.arange(len(L)))
+
+    def split(self, a: np.ndarray) -> list[np.ndarray]:
+        o = self.offsets
+        return [a[o[n]:o[n + 1]] for n in range(len(o) - 1)]
+
+
+Frames = list[np.ndarray] | FrameBatch  # noqa: UP007
+
+
+def as_batch(frames: Frames) -> FrameBatch:
+    return frames if isinstance(frames, FrameBatch) else FrameBatch.from_list(frames)
+
+
+class Stacked(NamedTuple):
+    """A frame batch with its table scaled: ``E`` = exp(L − shift) row-wise, ``shift`` per row."""
+
+    batch: FrameBatch
     E: np.ndarray
     shift: np.ndarray
-    mask: np.ndarray
-    lengths: np.ndarray
+
+    @property
+    def offsets(self) -> np.ndarray:
+        return self.batch.offsets
+
+    @property
+    def rows(self) -> np.ndarray:
+        return self.batch.rows
+
+    def split(self, a: np.ndarray) -> list[np.ndarray]:
+        return self.batch.split(a)
 
 
-def pad_frames(frames: Frames) -> Padded:
-    lengths = np.array([len(f) for f in frames], dtype=np.int64)
-    if len(frames) == 0 or lengths.min() < 1:
-        raise ValueError("every sequence needs at least one observation")
-    N, T, K = len(frames), int(lengths.max()), frames[0].shape[1]
-    L = np.zeros((N, T, K))
-    for n, f in enumerate(frames):
-        L[n, : len(f)] = f
-    mask = np.arange(T)[None, :] < lengths[:, None]  # (N, T)
-    shift = np.where(mask, L.max(-1), 0.0)  # (N, T)
-    with np.errstate(invalid="ignore"):
-        E = np.exp(L - shift[..., None])  # (N, T, K) in [0, 1]
-    E[~mask] = 1.0
-    return Padded(E, shift, mask, lengths)
+def stack_frames(frames: Frames) -> Stacked:
+    batch = as_batch(frames)
+    E, shift = kernels.scaled_emissions(np.ascontiguousarray(batch.L, dtype=np.float64))
+    return Stacked(batch, E, shift)
 
 
-class ForwardResult(NamedTuple):
-    alpha: np.ndarray   # (N, T, K) scaled: Σ_k alpha[n, t, k] = 1 at valid steps
-    scale: np.ndarray   # (N, T) normalisers c_t (1 at pads)
-    loglik: np.ndarray  # (N,) log p(O_n)
-
-
-def forward(startprob: np.ndarray, transmat: np.ndarray, frames: Frames | Padded) -> ForwardResult:
-    """Scaled forward recursion: α_1 = π ⊙ b_1, α_t = (α_{t−1} A) ⊙ b_t, normalised each step."""
-    P = frames if isinstance(frames, Padded) else pad_frames(frames)
-    N, T, K = P.E.shape
-    alpha, scale = np.empty((N, T, K)), np.ones((N, T))
-    a = startprob[None, :] * P.E[:, 0]  # (N, K)
-    for t in range(T):
-        if t > 0:
-            a = (alpha[:, t - 1] @ transmat) * P.E[:, t]  # (N, K)
-        c = a.sum(-1)  # (N,)
-        c = np.where(P.mask[:, t], c, 1.0)
-        a = a / np.where(c > 0, c, 1.0)[:, None]
-        if t > 0:
-            a = np.where(P.mask[:, t, None], a, alpha[:, t - 1])
-        alpha[:, t], scale[:, t] = a, c
-    with np.errstate(divide="ignore"):
-        loglik = (np.log(scale) + P.shift).sum(-1)
-    return ForwardResult(alpha, scale, loglik)
-
-
-def backward(transmat: np.ndarray, frames: Frames | Padded, scale: np.ndarray) -> np.ndarray:
-    """Scaled backward recursion with the forward pass's normalisers: β (N, T, K)."""
-    P = frames if isinstance(frames, Padded) else pad_frames(frames)
-    N, T, K = P.E.shape
-    beta = np.ones((N, T, K))
-    for t in range(T - 2, -1, -1):
-        b = ((P.E[:, t + 1] * beta[:, t + 1]) @ transmat.T) / scale[:, t + 1, None]  # (N, K)
-        beta[:, t] = np.where(P.mask[:, t + 1, None], b, 1.0)  # last valid step keeps β = 1
-    return beta
-
-
-def posteriors(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> tuple[Frames, np.ndarray]:
-    """Forward–backward: γ_t(k) = p(S_t = k | O) per sequence (list of (T_n, K)), and log p(O)."""
-    P = pad_frames(frames)
-    fw = forward(startprob, transmat, P)
-    gamma = fw.alpha * backward(transmat, P, fw.scale)  # (N, T, K)
-    gamma /= gamma.sum(-1, keepdims=True)
-    return [gamma[n, :length] for n, length in enumerate(P.lengths)], fw.loglik
-
-
-def log_likelihood(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> np.ndarray:
-    """log p(O_n) for every sequence: (N,)."""
-    return forward(startprob, transmat, frames).loglik
+def _f64(x) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64)
 
 
 def _log(x: np.ndarray) -> np.ndarray:
@@ -105,33 +91,36 @@ def _log(x: np.ndarray) -> np.ndarray:
         return np.log(x)
 
 
-def viterbi(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> tuple[list[np.ndarray], np.ndarray]:
-    """Most probable state path per sequence and its log-probability: (paths, (N,))."""
-    lengths = np.array([len(f) for f in frames])
-    N, T, K = len(frames), int(lengths.max()), frames[0].shape[1]
-    L = np.zeros((N, T, K))
-    for n, f in enumerate(frames):
-        L[n, : len(f)] = f
-    logA = _log(transmat)
-    delta = _log(startprob)[None, :] + L[:, 0]  # (N, K)
-    back = np.zeros((N, T, K), dtype=np.int32)
-    for t in range(1, T):
-        scores = delta[:, :, None] + logA[None]  # (N, K_prev, K)
-        best = scores.argmax(1)  # (N, K)
-        new = np.take_along_axis(scores, best[:, None, :], 1)[:, 0] + L[:, t]
-        active = (t < lengths)[:, None]
-        delta = np.where(active, new, delta)
-        back[:, t] = best
-    last = delta.argmax(-1)  # (N,)
-    logprob = delta[np.arange(N), last]
-    paths = []
-    for n in range(N):
-        path = np.empty(lengths[n], dtype=np.int64)
-        path[-1] = last[n]
-        for t in range(lengths[n] - 1, 0, -1):
-            path[t - 1] = back[n, t, path[t]]
-        paths.append(path)
-    return paths, logprob
+class ForwardResult(NamedTuple):
+    alpha: np.ndarray   # (ΣT, K) scaled: Σ_k α_t(k) = 1
+    scale: np.ndarray   # (ΣT,) normalisers c_t
+    loglik: np.ndarray  # (N,) log p(O_n)
+
+
+def _forward(startprob, transmat, S: Stacked) -> ForwardResult:
+    alpha, scale = kernels.forward_scaled(_f64(startprob), _f64(transmat), S.E, S.rows, S.offsets)
+    per_step = _log(scale) + S.shift[S.rows]
+    loglik = np.add.reduceat(per_step, S.offsets[:-1])
+    return ForwardResult(alpha, scale, loglik)
+
+
+def forward(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> tuple[Frames, np.ndarray]:
+    """Scaled forward variables α per sequence (list of (T_n, K)) and log p(O_n) (N,)."""
+    S = stack_frames(frames)
+    fw = _forward(startprob, transmat, S)
+    return S.split(fw.alpha), fw.loglik
+
+
+def backward(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> Frames:
+    """Scaled backward variables β per sequence (list of (T_n, K))."""
+    S = stack_frames(frames)
+    fw = _forward(startprob, transmat, S)
+    return S.split(kernels.backward_scaled(_f64(transmat), S.E, S.rows, fw.scale, S.offsets))
+
+
+def log_likelihood(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> np.ndarray:
+    """log p(O_n) for every sequence: (N,)."""
+    return _forward(startprob, transmat, stack_frames(frames)).loglik
 
 
 class Counts(NamedTuple):
@@ -144,19 +133,28 @@ class Counts(NamedTuple):
 
 
 def expected_counts(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> Counts:
-    """E-step: γ and ξ summed over sequences and time, vectorised over sequences."""
-    P = pad_frames(frames)
-    fw = forward(startprob, transmat, P)
-    beta = backward(transmat, P, fw.scale)
+    """E-step: posteriors γ and transition counts Σ ξ, in one forward–backward pass."""
+    S = stack_frames(frames)
+    fw = _forward(startprob, transmat, S)
+    beta = kernels.backward_scaled(_f64(transmat), S.E, S.rows, fw.scale, S.offsets)
     gamma = fw.alpha * beta
-    gamma /= gamma.sum(-1, keepdims=True)
-    trans = np.zeros_like(transmat)
-    for t in range(1, P.E.shape[1]):
-        w = (P.E[:, t] * beta[:, t]) / fw.scale[:, t, None] * P.mask[:, t, None]  # (N, K)
-        trans += fw.alpha[:, t - 1].T @ w  # Σ_n α_{t−1}(i) b_t(j) β_t(j) / c_t
-    trans *= transmat
-    return Counts(gamma[:, 0].sum(0), trans, [gamma[n, :m] for n, m in enumerate(P.lengths)],
-                  float(fw.loglik.sum()))
+    gamma /= np.maximum(gamma.sum(-1, keepdims=True), 1e-300)
+    trans = kernels.transition_counts(_f64(transmat), S.E, S.rows, fw.alpha, beta, fw.scale, S.offsets)
+    return Counts(gamma[S.offsets[:-1]].sum(0), trans, S.split(gamma), float(fw.loglik.sum()))
+
+
+def posteriors(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> tuple[Frames, np.ndarray]:
+    """Forward–backward: γ_t(k) = p(S_t = k | O) per sequence (list of (T_n, K)), and log p(O)."""
+    c = expected_counts(startprob, transmat, frames)
+    return c.gamma, log_likelihood(startprob, transmat, frames) if len(c.gamma) else np.zeros(0)
+
+
+def viterbi(startprob: np.ndarray, transmat: np.ndarray, frames: Frames) -> tuple[list[np.ndarray], np.ndarray]:
+    """Most probable state path per sequence and its log-probability: (paths, (N,))."""
+    batch = as_batch(frames)
+    paths, logprob = kernels.viterbi_paths(_log(_f64(startprob)), _f64(_log(_f64(transmat)).T),
+                                           _f64(batch.L), batch.rows, batch.offsets)
+    return batch.split(paths), logprob
 
 
 def sample(startprob: np.ndarray, transmat: np.ndarray, n_steps: int,

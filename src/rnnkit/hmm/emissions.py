@@ -12,10 +12,11 @@ from typing import Protocol
 import numpy as np
 
 from rnnkit.errors import DataError
+from rnnkit.hmm.algorithms import FrameBatch
 
 
 class Emission(Protocol):
-    def frames(self, X: list[np.ndarray]) -> list[np.ndarray]: ...
+    def frames(self, X: list[np.ndarray]) -> FrameBatch | list[np.ndarray]: ...
     def fit_weighted(self, X: list[np.ndarray], gamma: list[np.ndarray]) -> None: ...
     def init_random(self, X: list[np.ndarray], n_states: int, rng: np.random.Generator) -> None: ...
     def sample(self, state: int, rng: np.random.Generator) -> np.ndarray: ...
@@ -38,16 +39,17 @@ class Categorical:
             raise DataError("categorical observations must be integers ≥ 0")
         return max(top, self.n_symbols or 0)
 
-    def frames(self, X: list[np.ndarray]) -> list[np.ndarray]:
+    def frames(self, X: list[np.ndarray]) -> FrameBatch:
         V = self.emissionprob.shape[1]
-        for x in X:
-            if x.dtype.kind not in "iu":
-                raise DataError(f"categorical observations must be integers, got {x.dtype}")
-            if len(x) and (x.min() < 0 or x.max() >= V):
-                raise DataError(f"symbol out of range 0..{V - 1}")
+        allx = np.concatenate(X)  # (ΣT,)
+        if allx.dtype.kind not in "iu":
+            raise DataError(f"categorical observations must be integers, got {allx.dtype}")
+        if allx.min() < 0 or allx.max() >= V:
+            raise DataError(f"symbol out of range 0..{V - 1}")
         with np.errstate(divide="ignore"):
-            logB = np.log(self.emissionprob)
-        return [logB[:, x].T for x in X]  # each (T, K)
+            logB_T = np.ascontiguousarray(np.log(self.emissionprob).T)  # (V, K): one row per symbol
+        offsets = np.concatenate([[0], np.cumsum([len(x) for x in X])])
+        return FrameBatch(logB_T, offsets, allx.astype(np.int64))
 
     def init_random(self, X, n_states, rng) -> None:
         self.n_symbols = self._symbols(X)
@@ -58,7 +60,8 @@ class Categorical:
         counts = np.full((K, V), float(self.smoothing))
         for x, g in zip(X, gamma, strict=True):
             np.add.at(counts.T, x, g)  # counts[k, x_t] += γ_t(k)
-        self.emissionprob = counts / counts.sum(1, keepdims=True)
+        total = counts.sum(1, keepdims=True)
+        self.emissionprob = np.where(total > 0, counts / np.where(total > 0, total, 1), 1.0 / V)
 
     def sample(self, state, rng) -> np.ndarray:
         return np.array(rng.choice(self.emissionprob.shape[1], p=self.emissionprob[state]))
