@@ -17,6 +17,7 @@ from rnnkit.errors import RnnkitError
 COMMAND_MODULES = (
     "rnnkit.cli.tour",
     "rnnkit.cli.datasets",
+    "rnnkit.cli.tag",
 )
 
 

@@ -1,0 +1,37 @@
+"""Tagging metrics: token accuracy, accuracy on words unseen in training, a confusion table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import NamedTuple
+
+
+class TagScores(NamedTuple):
+    accuracy: float
+    unknown_accuracy: float
+    tokens: int
+    unknown_tokens: int
+    confusion: Counter  # (gold, predicted) → count, errors only
+
+
+def score_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
+               words: Sequence[Sequence[str]], known: set[str]) -> TagScores:
+    """Compare tag sequences; a token is "unknown" when its word form was not in training."""
+    n = n_ok = u = u_ok = 0
+    confusion: Counter = Counter()
+    for g_s, p_s, w_s in zip(gold, pred, words, strict=True):
+        for g, p, w in zip(g_s, p_s, w_s, strict=True):
+            n += 1
+            n_ok += g == p
+            if w not in known:
+                u += 1
+                u_ok += g == p
+            if g != p:
+                confusion[(g, p)] += 1
+    return TagScores(n_ok / max(n, 1), u_ok / max(u, 1), n, u, confusion)
+
+
+def confusion_rows(scores: TagScores, top: int = 10) -> list[dict]:
+    """The most frequent errors as table rows."""
+    return [{"gold": g, "predicted": p, "count": c} for (g, p), c in scores.confusion.most_common(top)]
