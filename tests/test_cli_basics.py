@@ -131,3 +131,18 @@ def test_init_from_flag_loads_weights_of_the_same_task(tmp_path):
     assert torch.equal(dst.weight, src.weight) and torch.equal(dst.bias, src.bias)
     with pytest.raises(ModelFileError, match="not a 'lm' model"):
         apply_init_from(dst, args, task="lm")
+
+
+def _small_train() -> TrainConfig:
+    return TrainConfig(lr=0.5, epochs=3)
+
+
+@dataclass(frozen=True)
+class _Task:
+    train: TrainConfig = field(default_factory=_small_train)
+
+
+def test_nested_config_keeps_the_outer_default_and_flags_override_it():
+    assert build_config(_Task).train.lr == 0.5
+    cfg = build_config(_Task, flags={"epochs": 7})
+    assert cfg.train.lr == 0.5 and cfg.train.epochs == 7

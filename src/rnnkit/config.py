@@ -67,6 +67,9 @@ def _coerce(name: str, tp: Any, value: Any) -> Any:
         return tuple(_coerce(name, item, v) for v in value)
     if origin is typing.Literal:
         allowed = typing.get_args(base)
+        by_text = {str(a): a for a in allowed}
+        if value not in allowed and str(value) in by_text:  # flags arrive as text: "3" → 3
+            value = by_text[str(value)]
         if value not in allowed:
             raise ConfigError(f"{name}: {value!r} is not one of {', '.join(map(str, allowed))}")
         return value
@@ -102,7 +105,7 @@ def add_config_flags(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[
         base, _ = _unwrap_optional(tp)
         kw: dict[str, Any] = {"dest": f.name, "default": _UNSET, "help": f.metadata.get("help")}
         if typing.get_origin(base) is typing.Literal:
-            kw["choices"] = list(typing.get_args(base))
+            kw["choices"] = [str(a) for a in typing.get_args(base)]
         elif "choices" in f.metadata:
             kw["choices"] = list(f.metadata["choices"])
         if base is bool:
@@ -123,7 +126,8 @@ def _build(cls: type[T], values: dict[str, Any], where: str) -> T:
             if not isinstance(sub, dict):
                 raise ConfigError(f"{where}: [{f.name}] must be a table")
             flat = {k: v for k, v in values.items() if k in {g.name for g in dataclasses.fields(tp)}}
-            kwargs[f.name] = _build(tp, {**flat, **sub}, where)
+            base = _field_default(f)  # the outer config's own defaults for this part
+            kwargs[f.name] = _build(tp, {**base, **flat, **sub}, where)
         elif f.name in values:
             kwargs[f.name] = _coerce(f.name, tp, values[f.name])
     nested = {n for f in dataclasses.fields(cls) if _is_config(hints[f.name])
@@ -137,6 +141,15 @@ def _build(cls: type[T], values: dict[str, Any], where: str) -> T:
         if isinstance(e, ConfigError):
             raise
         raise ConfigError(f"{where}: {e}") from None
+
+
+def _field_default(f: dataclasses.Field) -> dict[str, Any]:
+    """A nested config field's default as a flat dict ({} when it has none)."""
+    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        return {g.name: getattr(d, g.name) for d in [f.default_factory()] for g in dataclasses.fields(d)}
+    if f.default is not dataclasses.MISSING:
+        return {g.name: getattr(f.default, g.name) for g in dataclasses.fields(f.default)}
+    return {}
 
 
 def _all_names(cls: type) -> set[str]:

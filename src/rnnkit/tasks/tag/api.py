@@ -78,7 +78,7 @@ def evaluate(tagger: Tagger, sentences: list[Sentence]) -> tuple[dict[str, float
 
 
 def train_hmm(cfg: TagConfig, train: list[Sentence]) -> HMMModel:
-    return HMMModel(HMMTagger(cfg.smoothing, cfg.suffix_length, cfg.rare_threshold).fit(train))
+    return HMMModel(HMMTagger(cfg.smoothing, cfg.suffix_length, cfg.rare_threshold, cfg.order).fit(train))
 
 
 def train_bilstm(cfg: TagConfig, train: list[Sentence], dev: list[Sentence] | None, *,
@@ -130,7 +130,7 @@ def load(path: Path, device: str = "auto") -> tuple[TagConfig, Tagger]:
         if cfg.model == "hmm":
             hmm = HMMTagger.from_state(md.state_dict, json.loads(md.read_text("hmm.json")),
                                        smoothing=cfg.smoothing, suffix_length=cfg.suffix_length,
-                                       rare_threshold=cfg.rare_threshold)
+                                       rare_threshold=cfg.rare_threshold, order=cfg.order)
             return cfg, HMMModel(hmm)
         v = json.loads(md.read_text("vocab.json"))
         vocab = Vocab(v["words"], v["chars"], v["tags"])

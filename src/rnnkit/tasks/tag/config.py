@@ -17,7 +17,7 @@ def _default_train() -> TrainConfig:
 class TagConfig:
     """HMM or BiLSTM tagger settings.
 
-    HMM: bigram transitions with additive ``smoothing``; unknown words scored from suffixes
+    HMM: ``order`` 3 (trigram, interpolated) or 2 (bigram with additive ``smoothing``) transitions; unknown words scored from suffixes
     up to ``suffix_length`` characters (separately for capitalised words), learned from words
     seen at most ``rare_threshold`` times. BiLSTM: word embeddings (``word_dim``) plus a
     character BiLSTM (``char_dim``, ``char_hidden``), then a ``layers``-deep bidirectional LSTM
@@ -25,6 +25,7 @@ class TagConfig:
     """
 
     model: Literal["hmm", "bilstm"] = "hmm"
+    order: Literal[2, 3] = 3
     column: Literal["upos", "xpos"] = "upos"
     smoothing: float = 0.1
     suffix_length: int = 5

@@ -6,7 +6,9 @@ Known words: p(w | t) = c(w, t) / c(t). Unknown words: p(w | t) ∝ p(t | suffix
 p(t | suffix) is estimated from rare training words by successive abstraction over the last
 1..m letters, p̂(t | s_i) = (p_ML(t | s_i) + θ p̂(t | s_{i−1})) / (1 + θ), θ the standard
 deviation of the tag distribution — with separate tables for capitalised and lower-case
-words. A capitalised unknown word whose lower-case form is known uses that form.
+words. With ``order=3`` transitions are trigram, interpolated as in TnT:
+p(t_3 | t_1, t_2) = λ₁ p̂(t_3) + λ₂ p̂(t_3 | t_2) + λ₃ p̂(t_3 | t_1, t_2), λ by deleted
+interpolation, decoded with the second-order Viterbi of ``rnnkit.hmm.second_order``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,16 @@ import torch
 from rnnkit.data.conllu_io import Sentence
 from rnnkit.errors import ModelFileError
 from rnnkit.hmm import viterbi
+from rnnkit.hmm.second_order import viterbi2
 
 
 class HMMTagger:
     """Supervised bigram HMM tagger; ``fit`` counts, ``predict`` runs Viterbi."""
 
-    def __init__(self, smoothing: float = 0.1, suffix_length: int = 5, rare_threshold: int = 10) -> None:
+    def __init__(self, smoothing: float = 0.1, suffix_length: int = 5, rare_threshold: int = 10,
+                 order: int = 3) -> None:
         self.smoothing, self.suffix_length, self.rare_threshold = smoothing, suffix_length, rare_threshold
+        self.order = order
 
     def fit(self, sentences: list[Sentence]) -> HMMTagger:
         self.tags_ = sorted({t for s in sentences for t in s.tags})
@@ -43,6 +48,7 @@ class HMMTagger:
         self.start_, self.trans_ = start / start.sum(), trans / trans.sum(1, keepdims=True)
         self.tag_count_ = self.emit_.sum(0)
         self._fit_suffixes(sentences, words, tix)
+        self.trans3_ = trigram_transitions([[tix[t] for t in s.tags] for s in sentences], K)
         return self
 
     def _fit_suffixes(self, sentences, words, tix) -> None:
@@ -98,13 +104,18 @@ class HMMTagger:
     def predict(self, sentences: list[list[str]]) -> list[list[str]]:
         if not sentences:
             return []
-        paths, _ = viterbi(self.start_, self.trans_, [self.frames(ws) for ws in sentences])
+        frames = [self.frames(ws) for ws in sentences]
+        if self.order == 3:
+            with np.errstate(divide="ignore"):
+                paths = viterbi2(np.log(self.trans3_), frames)
+        else:
+            paths, _ = viterbi(self.start_, self.trans_, frames)
         return [[self.tags_[k] for k in p] for p in paths]
 
     # --- model directory (no pickle: arrays in safetensors, the rest in JSON) ----------------
     def state(self) -> tuple[dict[str, torch.Tensor], dict]:
         sfx = {str(cap): sorted(tab) for cap, tab in self.suffixes_.items()}
-        arrays = {"emit": self.emit_, "start": self.start_, "trans": self.trans_}
+        arrays = {"emit": self.emit_, "start": self.start_, "trans": self.trans_, "trans3": self.trans3_}
         for cap, keys in sfx.items():
             K = len(self.tags_)
             arrays[f"suffix_{cap}"] = np.stack([self.suffixes_[cap == "True"][k] for k in keys]) if keys \
@@ -115,9 +126,10 @@ class HMMTagger:
 
     @classmethod
     def from_state(cls, arrays: dict[str, torch.Tensor], meta: dict, *, smoothing: float,
-                   suffix_length: int, rare_threshold: int) -> HMMTagger:
+                   suffix_length: int, rare_threshold: int, order: int) -> HMMTagger:
         try:
-            t = cls(smoothing, suffix_length, rare_threshold)
+            t = cls(smoothing, suffix_length, rare_threshold, order)
+            t.trans3_ = arrays["trans3"].numpy()
             t.tags_, t.theta_ = list(meta["tags"]), float(meta["theta"])
             t.words_ = {w: i for i, w in enumerate(meta["words"])}
             t.emit_, t.start_, t.trans_ = (arrays[k].numpy() for k in ("emit", "start", "trans"))
@@ -127,3 +139,28 @@ class HMMTagger:
         except (KeyError, ValueError, TypeError) as e:
             raise ModelFileError(f"HMM tagger files are incomplete or inconsistent ({e})") from None
         return t
+
+
+def trigram_transitions(tag_ids: list[list[int]], K: int) -> np.ndarray:
+    """Interpolated p(k | i, j) as a (K+1, K+1, K) table; index K is the boundary tag BOS."""
+    S = K + 1
+    c1, c2, c3 = np.zeros(S), np.zeros((S, S)), np.zeros((S, S, S))
+    for ids in tag_ids:
+        seq = [K, K, *ids]
+        for a, b, c in zip(seq, seq[1:], seq[2:], strict=False):
+            c3[a, b, c] += 1
+            c2[b, c] += 1
+            c1[c] += 1
+    ctx2, ctx1, n = c3.sum(2), c2.sum(1), c1.sum()
+    lam = np.zeros(3)
+    for a, b, c in zip(*np.nonzero(c3), strict=True):
+        cases = [(c1[c] - 1) / (n - 1) if n > 1 else 0.0,
+                 (c2[b, c] - 1) / (ctx1[b] - 1) if ctx1[b] > 1 else 0.0,
+                 (c3[a, b, c] - 1) / (ctx2[a, b] - 1) if ctx2[a, b] > 1 else 0.0]
+        lam[int(np.argmax(cases))] += c3[a, b, c]
+    lam /= lam.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p1 = c1[:K] / n
+        p2 = np.nan_to_num(c2[:, :K] / ctx1[:, None])
+        p3 = np.nan_to_num(c3[:, :, :K] / ctx2[:, :, None])
+    return lam[0] * p1[None, None, :] + lam[1] * p2[None, :, :] + lam[2] * p3
