@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("layers", "hmm")
+BENCHMARKS = ("layers", "hmm", "tagging")
 
 
 def main() -> int:
