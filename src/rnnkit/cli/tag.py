@@ -24,7 +24,7 @@ from rnnkit.data.conllu_io import read_plain, read_tagged
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.tag import api
 from rnnkit.tasks.tag.config import TagConfig
-from rnnkit.tasks.tag.evaluate import confusion_rows
+from rnnkit.tasks.tag.evaluate import confusion_rows, per_tag_rows
 from rnnkit.training.distributed import is_main_process
 
 
@@ -77,6 +77,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     cfg, tagger = api.load(args.model, args.device)
     metrics, scores = api.evaluate(tagger, read_tagged(args.test, cfg.column))
     print_table([{"model": cfg.model, **metrics, "tokens": scores.tokens, "unknown tokens": scores.unknown_tokens}])
+    print()
+    print_table(per_tag_rows(scores), title="per tag (gold)")
     print()
     print_table(confusion_rows(scores), title="most frequent errors (gold → predicted)")
     write_metrics_json(args.json, metrics, time.perf_counter() - t0)
