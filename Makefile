@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip -q --disable-pip-version-check
 STAMP  := $(VENV)/.rnnkit-installed
 BENCH_STAMP := $(VENV)/.rnnkit-bench-installed
 
-.PHONY: run test test-slow bench lint setup clean
+.PHONY: run test test-slow bench lint setup clean data
 
 setup: $(STAMP)
 
@@ -33,6 +33,10 @@ $(BENCH_STAMP): $(STAMP) requirements-bench.txt
 
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run_all.py
+
+# Debian packages with real data (LibreOffice catalogs, Fashion-MNIST), unpacked into ~/.cache/rnnkit
+data:
+	scripts/fetch_debian_data.sh
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

@@ -28,6 +28,11 @@ T = TypeVar("T")
 _UNSET = object()
 
 
+def was_given(value: Any) -> bool:
+    """Whether a flag built by :func:`add_config_flags` was given on the command line."""
+    return value is not _UNSET
+
+
 def _field_types(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 

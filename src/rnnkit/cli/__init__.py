@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "rnnkit.cli.tour",
     "rnnkit.cli.datasets",
     "rnnkit.cli.tag",
+    "rnnkit.cli.classify",
 )
 
 

@@ -15,7 +15,13 @@ from typing import Any
 
 from rnnkit.errors import DatasetUnavailable, RnnkitError
 
-SOURCE_MODULES: tuple[str, ...] = ()
+SOURCE_MODULES: tuple[str, ...] = (
+    "rnnkit.data.sources.aeon_ucr",
+    "rnnkit.data.sources.digits",
+    "rnnkit.data.sources.langid",
+    "rnnkit.data.sources.fashion_mnist",
+    "rnnkit.data.sources.number_words",
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,96 @@
+"""User files for many-to-one tasks.
+
+- ``.tsv``: one example per line, ``text<TAB>label`` (a number for regression);
+- ``.csv``: one univariate series per line, ``label,v1,v2,…`` (UCR layout; empty cells end a
+  shorter series; an optional header line starting with ``label`` is skipped);
+- ``.ts``: the UCR/UEA ``.ts`` format (uni- or multivariate, variable length), read by aeon.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from rnnkit.errors import DataError
+
+
+def _label(value: str, regression: bool, where: str):
+    if not regression:
+        return value.strip()
+    try:
+        v = float(value)
+    except ValueError:
+        raise DataError(f"{where}: regression target {value!r} is not a number") from None
+    if not math.isfinite(v):
+        raise DataError(f"{where}: regression target is not finite")
+    return v
+
+
+def read_tsv(path: Path, regression: bool) -> tuple[list[str], list]:
+    X, y = [], []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            text, tab, label = line.rstrip("\n").rpartition("\t")
+            if not tab or not text.strip():
+                raise DataError(f"{path}:{n}: expected text<TAB>label")
+            X.append(text)
+            y.append(_label(label, regression, f"{path}:{n}"))
+    return X, y
+
+
+def read_csv(path: Path, regression: bool) -> tuple[list[np.ndarray], list]:
+    X, y = [], []
+    with open(path, encoding="utf-8", newline="") as f:
+        for n, row in enumerate(csv.reader(f), 1):
+            if not row or (n == 1 and row[0].strip().lower() == "label"):
+                continue
+            cells = [c.strip() for c in row[1:]]
+            while cells and cells[-1] == "":
+                cells.pop()
+            try:
+                values = np.array([float(c) for c in cells], dtype=np.float32)
+            except ValueError:
+                raise DataError(f"{path}:{n}: non-numeric value in the series") from None
+            if len(values) == 0 or not np.all(np.isfinite(values)):
+                raise DataError(f"{path}:{n}: empty series or missing (NaN) values")
+            X.append(values[:, None])
+            y.append(_label(row[0], regression, f"{path}:{n}"))
+    return X, y
+
+
+def read_ts(path: Path, regression: bool) -> tuple[list[np.ndarray], list]:
+    from aeon.datasets import load_from_ts_file
+
+    try:
+        Xa, ya = load_from_ts_file(str(path))
+    except (OSError, ValueError) as e:
+        raise DataError(f"{path}: not a readable .ts file ({e})") from None
+    return [np.asarray(x, dtype=np.float32).T for x in Xa], [
+        _label(str(v), regression, str(path)) for v in ya]
+
+
+def read_examples(path: str | Path, regression: bool) -> tuple[list, np.ndarray, str]:
+    """(inputs, targets, "text" | "values") from a .tsv, .csv or .ts file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"file not found: {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".tsv":
+        X, y = read_tsv(path, regression)
+        kind = "text"
+    elif suffix == ".csv":
+        X, y = read_csv(path, regression)
+        kind = "values"
+    elif suffix == ".ts":
+        X, y = read_ts(path, regression)
+        kind = "values"
+    else:
+        raise DataError(f"{path}: unknown format {suffix!r}; use .tsv (text<TAB>label), .csv or .ts")
+    if not X:
+        raise DataError(f"{path}: no examples found")
+    return X, np.array(y, dtype=float if regression else object), kind

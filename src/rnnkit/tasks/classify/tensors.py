@@ -1,0 +1,42 @@
+"""From a ``SequenceTask`` to padded tensors and deterministic batches."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from rnnkit.data.sequences import CharVocab, SequenceSet, znorm
+
+
+class Padded(NamedTuple):
+    """x (N, T, D) float or (N, T) int64 tokens, lengths (N,), y (N,)."""
+
+    x: torch.Tensor
+    lengths: torch.Tensor
+    y: torch.Tensor
+
+
+def pad_values(X: list[np.ndarray], normalise: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    seqs = [znorm(np.nan_to_num(x)) if normalise else np.asarray(x, np.float32) for x in X]
+    lengths = torch.tensor([len(s) for s in seqs])
+    out = torch.zeros(len(seqs), int(lengths.max()), seqs[0].shape[1])
+    for i, s in enumerate(seqs):
+        out[i, : len(s)] = torch.from_numpy(s)
+    return out, lengths
+
+
+def pad_tokens(texts: list[str], vocab: CharVocab) -> tuple[torch.Tensor, torch.Tensor]:
+    ids = [vocab.encode(t) for t in texts]
+    lengths = torch.tensor([len(i) for i in ids])
+    out = torch.zeros(len(ids), int(lengths.max()), dtype=torch.long)
+    for n, i in enumerate(ids):
+        out[n, : len(i)] = torch.from_numpy(i)
+    return out, lengths
+
+
+def to_padded(s: SequenceSet, *, text: bool, vocab: CharVocab | None, normalise: bool,
+              y_dtype: torch.dtype) -> Padded:
+    x, lengths = pad_tokens(list(s.X), vocab) if text else pad_values(s.X, normalise)
+    return Padded(x, lengths, torch.as_tensor(np.asarray(s.y), dtype=y_dtype))
