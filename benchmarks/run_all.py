@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("layers", "hmm", "tagging")
+BENCHMARKS = ("layers", "hmm", "tagging", "classification")
 
 
 def main() -> int:

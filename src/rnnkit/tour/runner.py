@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 # (name, module): each module defines TITLE and run(ctx) -> SectionResult.
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("layers", "rnnkit.tour.layers"),
+    ("classification", "rnnkit.tour.classification"),
     ("tagging", "rnnkit.tour.tagging"),
 )
 
