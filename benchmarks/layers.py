@@ -35,7 +35,7 @@ def matmul_flops(kind: str, B: int, T: int, D: int, H: int, L: int, backward: bo
     return total * (3 if backward else 1)
 
 
-def sgemm_peak(n: int = 2048, reps: int = 10) -> float:
+def sgemm_peak(n: int = 2048, reps: int = 20) -> float:
     """Peak GFLOP/s of an n×n×n float32 matmul (best of ``reps``: a peak, not a typical run)."""
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
@@ -71,6 +71,20 @@ def time_alternating(runners: dict, reps: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def max_abs_error(ref, *ours) -> float:
+    """Largest |rnnkit − torch.nn| over outputs and input gradients (a correctness check)."""
+    x = torch.randn(2, 7, ref.input_size, requires_grad=True)
+    out, _ = ref(x)
+    w = torch.randn_like(out)
+    want = (out.detach(), torch.autograd.grad((out * w).sum(), x)[0])
+    err = 0.0
+    for m in ours:
+        o, _ = m(x)
+        got = (o.detach(), torch.autograd.grad((o * w).sum(), x)[0])
+        err = max(err, *((a - b).abs().max().item() for a, b in zip(got, want, strict=True)))
+    return err
+
+
 def bench_layers(shapes, reps: int, peak: float) -> list[dict]:
     rows = []
     for B, T, D, H, L in shapes:
@@ -81,6 +95,7 @@ def bench_layers(shapes, reps: int, peak: float) -> list[dict]:
             fused = from_torch(ref)
             fused.set_backend("fused")
             x = torch.randn(B, T, D)
+            err = max_abs_error(ref, ours, fused)
             for backward in (False, True):
                 runners = {"torch": _runner(ref, x, backward), "auto": _runner(ours, x, backward),
                            "fused": _runner(fused, x, backward)}
@@ -90,7 +105,7 @@ def bench_layers(shapes, reps: int, peak: float) -> list[dict]:
                     "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": "fwd+bwd" if backward else "fwd",
                     "torch_ms": 1e3 * t["torch"], "rnnkit_ms": 1e3 * t["auto"], "fused_ms": 1e3 * t["fused"],
                     "ratio": t["torch"] / t["auto"], "ratio_fused": t["torch"] / t["fused"],
-                    "gflops": flops / t["auto"] / 1e9, "pct_peak": 100 * flops / t["auto"] / 1e9 / peak,
+                    "max_abs_err": err, "gflops": flops / t["auto"] / 1e9, "pct_peak": 100 * flops / t["auto"] / 1e9 / peak,
                 })
                 print(_fmt(rows[-1]), flush=True)
     return rows

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "rnnkit.cli.datasets",
     "rnnkit.cli.tag",
     "rnnkit.cli.classify",
+    "rnnkit.cli.forecast",
 )
 
 

@@ -21,6 +21,8 @@ SOURCE_MODULES: tuple[str, ...] = (
     "rnnkit.data.sources.langid",
     "rnnkit.data.sources.fashion_mnist",
     "rnnkit.data.sources.number_words",
+    "rnnkit.data.sources.statsmodels_series",
+    "rnnkit.data.sources.pmdarima_series",
 )
 
 

@@ -11,12 +11,16 @@ length leave the state unchanged (forward) and pass gradients straight through (
 Outputs are zero at padded steps.
 
 Gate order: LSTM (i, f, o, c) — I, F, O, C̃; GRU (r, z, h) — R, Z, H̃; RNN (h).
+Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; RNN tanh/relu, GRU ``reset_after``)
+run the same loops compiled by numba (``rnnkit.nn.fused_numba``): per-op overhead dominates there.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor
+
+from rnnkit.nn import fused_numba as nb
 
 
 def _masked(m: Tensor | None, t: int, new: Tensor, old: Tensor) -> Tensor:
@@ -87,6 +91,9 @@ class GRUKernel(torch.autograd.Function):
                 mask: Tensor | None, reset_after: bool):
         B, T, G3 = XW.shape
         H = G3 // 3
+        ctx.lens = None
+        if reset_after and nb.use_numba(XW, H):  # small problem: one compiled loop
+            return GRUKernel._forward_numba(ctx, XW, W_h, b_hn, h0, mask)
         Hs = XW.new_empty(B, T + 1, H)
         gates = XW.new_empty(B, T, G3)  # R, Z, H̃
         aux = XW.new_empty(B, T, H)  # lecture: R⊙H_{t−1}; reset_after: H_{t−1} W_hh + b_hn
@@ -117,6 +124,8 @@ class GRUKernel(torch.autograd.Function):
     @staticmethod
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         W_h, Hs, gates, aux, mask = ctx.saved_tensors
+        if ctx.lens is not None:
+            return GRUKernel._backward_numba(ctx, d_out, d_hT)
         B, T, G3 = gates.shape
         H = G3 // 3
         dG = gates.new_empty(B, T, G3)  # ∂E/∂(pre-activations), x side
@@ -149,6 +158,28 @@ class GRUKernel(torch.autograd.Function):
                 dA[:, t].mul_(m)
                 dh_prev = torch.where(m, dh_prev, dh_t)
             dh = dh_prev
+        return GRUKernel._weight_grads(ctx, Hs, dG, dA, aux, dh)
+
+    @staticmethod
+    def _forward_numba(ctx, XW, W_h, b_hn, h0, mask):
+        B, T, G3 = XW.shape
+        ctx.lens = nb.lengths_of(mask, B, T)
+        bn = nb.np_of(b_hn) if b_hn is not None else XW.new_zeros(G3 // 3).numpy()
+        Hs, gates, aux = (torch.from_numpy(a) for a in nb.gru_forward(
+            nb.np_of(XW), nb.np_of(W_h), bn, nb.np_of(h0), ctx.lens))
+        ctx.save_for_backward(W_h, Hs, gates, aux, mask)
+        ctx.reset_after, ctx.has_b_hn = True, b_hn is not None
+        out = Hs[:, 1:] if mask is None else Hs[:, 1:] * mask  # (B, T, H)
+        return out, Hs[:, -1].clone()
+
+    @staticmethod
+    def _backward_numba(ctx, d_out, d_hT):
+        W_h, Hs, gates, aux, mask = ctx.saved_tensors
+        if mask is not None:
+            d_out = d_out * mask
+        dG, dA, dh = (torch.from_numpy(a) for a in nb.gru_backward(
+            Hs.numpy(), gates.numpy(), aux.numpy(), nb.np_of(d_out), nb.np_of(d_hT),
+            nb.np_of(W_h), ctx.lens))
         return GRUKernel._weight_grads(ctx, Hs, dG, dA, aux, dh)
 
     @staticmethod
@@ -190,6 +221,14 @@ class RNNKernel(torch.autograd.Function):
 
         f = activation(f_name)
         B, T, H = XW.shape
+        ctx.f_name, ctx.lens = f_name, None
+        if f_name in nb.NUMBA_RNN_ACTIVATIONS and nb.use_numba(XW, H):  # one compiled loop
+            ctx.lens = nb.lengths_of(mask, B, T)
+            Hs, A = (torch.from_numpy(a) for a in nb.rnn_forward(
+                nb.np_of(XW), nb.np_of(W_h), nb.np_of(h0), ctx.lens, f_name == "relu"))
+            ctx.save_for_backward(W_h, Hs, A, mask)
+            out = Hs[:, 1:] if mask is None else Hs[:, 1:] * mask  # (B, T, H)
+            return out, Hs[:, -1].clone()
         Hs = XW.new_empty(B, T + 1, H)
         A = XW.new_empty(B, T, H)  # unmasked activations f(z_t)
         Hs[:, 0] = h0
@@ -201,13 +240,17 @@ class RNNKernel(torch.autograd.Function):
             Hs[:, t + 1] = h
         out = Hs[:, 1:] if mask is None else Hs[:, 1:] * mask
         ctx.save_for_backward(W_h, Hs, A, mask)
-        ctx.f_name = f_name
         return out, h
 
     @staticmethod
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         W_h, Hs, A, mask = ctx.saved_tensors
         B, T, H = A.shape
+        if ctx.lens is not None:
+            d_out = d_out if mask is None else d_out * mask
+            dZ, dh = (torch.from_numpy(a) for a in nb.rnn_backward(
+                A.numpy(), nb.np_of(d_out), nb.np_of(d_hT), nb.np_of(W_h), ctx.lens, ctx.f_name == "relu"))
+            return dZ, Hs[:, :-1].reshape(-1, H).t() @ dZ.reshape(-1, H), dh, None, None
         dZ = _act_grad(ctx.f_name, A)  # (B, T, H) f′, filled with ∂E/∂z below
         if mask is not None:
             d_out = d_out * mask

@@ -20,6 +20,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("layers", "rnnkit.tour.layers"),
     ("classification", "rnnkit.tour.classification"),
     ("tagging", "rnnkit.tour.tagging"),
+    ("forecast", "rnnkit.tour.forecast"),
 )
 
 

@@ -17,7 +17,7 @@ from rnnkit.errors import ConfigError, ModelFileError
 from rnnkit.tasks.classify.config import ClassifyConfig
 from rnnkit.tasks.classify.metrics import classification_metrics, regression_metrics
 from rnnkit.tasks.classify.model import SequenceModel
-from rnnkit.tasks.classify.tensors import Padded, to_padded
+from rnnkit.tasks.classify.tensors import Padded, feature_stats, to_padded
 from rnnkit.training import StepOutput, TensorBatches, fit
 from rnnkit.training.checkpoint import load_model_dir, save_model_dir
 
@@ -35,14 +35,15 @@ class Trained:
     vocab: CharVocab | None        # text inputs
     y_mean: float = 0.0            # regression target standardisation
     y_std: float = 1.0
+    x_stats: tuple | None = None   # per-feature (mean, std) for normalize="global"
 
     @property
     def regression(self) -> bool:
         return self.cfg.task == "regression"
 
     def padded(self, s: SequenceSet) -> Padded:
-        return to_padded(s, text=self.inputs == "text", vocab=self.vocab, normalise=self.cfg.znorm,
-                         y_dtype=torch.float32 if self.regression else torch.long)
+        return to_padded(s, text=self.inputs == "text", vocab=self.vocab, normalize=self.cfg.normalize,
+                         stats=self.x_stats, y_dtype=torch.float32 if self.regression else torch.long)
 
     @torch.no_grad()
     def predict(self, s: SequenceSet, batch_size: int = 256) -> np.ndarray:
@@ -94,7 +95,8 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
     y = np.asarray(fit_set.y, dtype=float)
     t = Trained(cfg, None, task.inputs, task.labels, vocab,  # type: ignore[arg-type]
                 float(y.mean()) if cfg.task == "regression" else 0.0,
-                float(y.std() or 1.0) if cfg.task == "regression" else 1.0)
+                float(y.std() or 1.0) if cfg.task == "regression" else 1.0,
+                feature_stats(fit_set.X) if not text and cfg.normalize == "global" else None)
     p = t.padded(fit_set)
     k = 1 if t.regression else len(task.labels)
     t.net = SequenceModel(input_size=1 if text else p.x.shape[-1], n_outputs=k, cell=cfg.cell,
@@ -127,6 +129,7 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
 def save(out: Path, t: Trained, metrics: dict[str, float]) -> None:
     meta = {"inputs": t.inputs, "labels": t.labels, "vocab": t.vocab.chars if t.vocab else None,
             "y_mean": t.y_mean, "y_std": t.y_std,
+            "x_stats": [v.tolist() for v in t.x_stats] if t.x_stats is not None else None,
             "input_size": t.net.rnn.input_size if t.net.embed is None else 1}
     save_model_dir(out, task=TASK, config=config_to_dict(t.cfg), state_dict=t.net.state_dict(),
                    files={"data.json": json.dumps(meta)}, metrics=metrics)
@@ -146,4 +149,5 @@ def load(path: Path, device: str = "auto") -> Trained:
     except (KeyError, RuntimeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: classifier files are incomplete or inconsistent ({e})") from None
     net.to(resolve_device(device))
-    return Trained(cfg, net, meta["inputs"], meta["labels"], vocab, meta["y_mean"], meta["y_std"])
+    stats = tuple(np.array(v, dtype=np.float32) for v in meta["x_stats"]) if meta.get("x_stats") else None
+    return Trained(cfg, net, meta["inputs"], meta["labels"], vocab, meta["y_mean"], meta["y_std"], stats)

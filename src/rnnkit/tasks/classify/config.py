@@ -20,8 +20,10 @@ class ClassifyConfig:
     ``dataset``: a built-in name (``rnnkit datasets list``) unless ``--train/--test`` files are
     given. ``task`` classification (cross-entropy, optional inverse-frequency ``class_weights``)
     or regression (``loss`` mse or huber, on standardised targets). ``pool`` turns the outputs
-    (B, T, H·dirs) into one vector: last, mean, max or attention. ``znorm`` z-normalises each
-    series over time. ``embed_dim`` is the character embedding size for text inputs.
+    (B, T, H·dirs) into one vector: last, mean, max or attention. ``normalize``: ``series``
+    z-normalises each series over time per feature (the UCR convention), ``global`` standardises
+    each feature with the training set's mean and deviation (keeps level differences between
+    series), ``none`` leaves values as they are. ``embed_dim`` is the character embedding size for text inputs.
     ``val_fraction`` of the training set is held out for best-epoch selection (0 = none).
     """
 
@@ -33,7 +35,7 @@ class ClassifyConfig:
     bidirectional: bool = False
     pool: Literal["last", "mean", "max", "attention"] = "mean"
     dropout: float = 0.1
-    znorm: bool = True
+    normalize: Literal["series", "global", "none"] = "series"
     class_weights: bool = False
     loss: Literal["mse", "huber"] = "mse"
     embed_dim: int = 32

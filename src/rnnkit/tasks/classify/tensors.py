@@ -18,8 +18,21 @@ class Padded(NamedTuple):
     y: torch.Tensor
 
 
-def pad_values(X: list[np.ndarray], normalise: bool) -> tuple[torch.Tensor, torch.Tensor]:
-    seqs = [znorm(np.nan_to_num(x)) if normalise else np.asarray(x, np.float32) for x in X]
+def feature_stats(X: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and deviation over all steps of all training series: (D,), (D,)."""
+    allx = np.concatenate([np.asarray(x, np.float64) for x in X])
+    sd = allx.std(0)
+    return allx.mean(0).astype(np.float32), np.where(sd > 1e-8, sd, 1.0).astype(np.float32)
+
+
+def pad_values(X: list[np.ndarray], normalize: str,
+               stats: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    if normalize == "series":
+        seqs = [znorm(np.nan_to_num(x)) for x in X]
+    elif normalize == "global":
+        seqs = [((np.asarray(x, np.float32) - stats[0]) / stats[1]).astype(np.float32) for x in X]
+    else:
+        seqs = [np.asarray(x, np.float32) for x in X]
     lengths = torch.tensor([len(s) for s in seqs])
     out = torch.zeros(len(seqs), int(lengths.max()), seqs[0].shape[1])
     for i, s in enumerate(seqs):
@@ -36,7 +49,7 @@ def pad_tokens(texts: list[str], vocab: CharVocab) -> tuple[torch.Tensor, torch.
     return out, lengths
 
 
-def to_padded(s: SequenceSet, *, text: bool, vocab: CharVocab | None, normalise: bool,
-              y_dtype: torch.dtype) -> Padded:
-    x, lengths = pad_tokens(list(s.X), vocab) if text else pad_values(s.X, normalise)
+def to_padded(s: SequenceSet, *, text: bool, vocab: CharVocab | None, normalize: str,
+              stats: tuple[np.ndarray, np.ndarray] | None, y_dtype: torch.dtype) -> Padded:
+    x, lengths = pad_tokens(list(s.X), vocab) if text else pad_values(s.X, normalize, stats)
     return Padded(x, lengths, torch.as_tensor(np.asarray(s.y), dtype=y_dtype))

@@ -1,0 +1,39 @@
+"""Smoke test of benchmarks/layers.py at tiny sizes: rows, correctness column, FLOP count."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[2] / "benchmarks" / "layers.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_layers", BENCH)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_matmul_flops_counts_every_gate_matmul(bench):
+    B, T, D, H = 2, 3, 5, 7
+    per_step = sum(2 * B * d * 4 * H for d in (D, H))  # X W_x and H W_h, four gates
+    assert bench.matmul_flops("LSTM", B, T, D, H, 1, backward=False) == T * per_step
+    two = bench.matmul_flops("GRU", B, T, D, H, 2, backward=False)
+    assert two == T * 2 * B * 3 * H * ((D + H) + (H + H))
+    assert bench.matmul_flops("RNN", B, T, D, H, 1, backward=True) == 3 * T * 2 * B * H * (D + H)
+
+
+def test_tiny_benchmark_rows_are_complete_and_correct(bench):
+    rows = bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0)
+    assert [(r["cell"], r["pass"]) for r in rows] == [
+        (c, p) for c in ("LSTM", "GRU", "RNN") for p in ("fwd", "fwd+bwd")]
+    for r in rows:
+        assert r["max_abs_err"] <= 1e-5, r
+        assert r["torch_ms"] > 0 and r["rnnkit_ms"] > 0 and r["fused_ms"] > 0
+        assert r["ratio"] == pytest.approx(r["torch_ms"] / r["rnnkit_ms"])
+    gen = bench.bench_generation(steps=3, reps=1)
+    assert gen["speedup"] == pytest.approx(gen["torch_us_per_step"] / gen["rnnkit_us_per_step"])
