@@ -36,18 +36,23 @@ def test_fused_equals_reference(case, layers, bi, use_lengths):
     cls, kw = CASES[case]
     torch.manual_seed(case)
     ref, fused = _pair(cls, kw, num_layers=layers, bidirectional=bi)
+    _assert_same_outputs_states_grads(ref, fused, use_lengths)
+
+
+def _assert_same_outputs_states_grads(ref, other, use_lengths):
+    """Same outputs, final states and parameter gradients (from a random initial state)."""
     x = torch.randn(4, 6, 3)
     lengths = torch.tensor([6, 2, 5, 1]) if use_lengths else None
     s0 = ref.zero_state(4)
     s0 = type(s0)(*(torch.randn_like(t) for t in s0))
-    (o1, s1), (o2, s2) = ref(x, lengths, s0), fused(x, lengths, s0)
+    (o1, s1), (o2, s2) = ref(x, lengths, s0), other(x, lengths, s0)
     torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
     for a, b in zip(s1, s2, strict=True):
         torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
     w = torch.randn_like(o1)
     _loss(o1, s1, w).backward()
     _loss(o2, s2, w).backward()
-    for (name, p), q in zip(ref.named_parameters(), fused.parameters(), strict=True):
+    for (name, p), q in zip(ref.named_parameters(), other.parameters(), strict=True):
         torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
 
 
@@ -135,17 +140,7 @@ def test_auto_lstm_torch_kernel_equals_reference(bi, use_lengths):
     ref = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="reference")
     auto = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="auto")
     auto.load_state_dict(ref.state_dict())
-    x = torch.randn(4, 6, 3)
-    lengths = torch.tensor([6, 2, 5, 1]) if use_lengths else None
-    s0 = ref.zero_state(4)
-    s0 = type(s0)(*(torch.randn_like(t) for t in s0))
-    (o1, s1), (o2, s2) = ref(x, lengths, s0), auto(x, lengths, s0)
-    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
-    w = torch.randn_like(o1)
-    _loss(o1, s1, w).backward()
-    _loss(o2, s2, w).backward()
-    for (name, p), q in zip(ref.named_parameters(), auto.parameters(), strict=True):
-        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
+    _assert_same_outputs_states_grads(ref, auto, use_lengths)
 
 
 @pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (RNN, {"nonlinearity": "relu"}), (LSTM, {})])

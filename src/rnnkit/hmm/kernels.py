@@ -96,9 +96,9 @@ def viterbi_paths(log_pi, log_AT, L, rows, offsets):  # pragma: no cover - compi
     Step r's log-emissions are row ``rows[r]`` of ``L`` (a table shared by many steps)."""
     R, K = len(rows), L.shape[1]
     N = len(offsets) - 1
-    paths = np.zeros(R, dtype=np.int64)
+    paths = np.empty(R, dtype=np.int64)
     logprob = np.empty(N)
-    back = np.zeros((R, K), dtype=np.int64)
+    back = np.empty((R, K), dtype=np.int32)  # every used entry is written before it is read
     for n in prange(N):
         a, b = offsets[n], offsets[n + 1]
         delta, new = np.empty(K), np.empty(K)
