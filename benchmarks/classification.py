@@ -31,7 +31,7 @@ UCR = {  # dataset → (model settings, train settings)
     "ItalyPowerDemand": ({}, {"epochs": 100}),
     "OSULeaf": ({"bidirectional": True}, {"epochs": 100}),
     "BasicMotions": ({}, {"epochs": 150}),
-    "JapaneseVowels": ({"bidirectional": True}, {"epochs": 100}),
+    "JapaneseVowels": ({"bidirectional": True, "normalize": "global"}, {"epochs": 60}),
 }
 DTW_REFERENCE = {"GunPoint": .907, "ArrowHead": .703, "ItalyPowerDemand": .950, "OSULeaf": .591,
                  "BasicMotions": .975, "JapaneseVowels": .949}
