@@ -19,8 +19,6 @@ import time
 import warnings
 from dataclasses import replace
 
-import numpy as np
-
 from rnnkit.data import registry
 from rnnkit.errors import DatasetUnavailable
 from rnnkit.tasks.classify import ClassifyConfig, train

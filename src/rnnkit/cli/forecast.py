@@ -11,13 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import torch
 
 from rnnkit import atomic
-from rnnkit.cli.common import add_model_flags, add_train_flags, finish_train, print_table, start_train, write_metrics_json
+from rnnkit.cli.common import (
+    add_model_flags,
+    add_train_flags,
+    finish_train,
+    print_table,
+    start_train,
+    write_metrics_json,
+)
 from rnnkit.config import config_from_dict
 from rnnkit.data import registry
 from rnnkit.errors import ConfigError
@@ -149,4 +155,4 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["load_forecaster", "load_series", "register", "replace"]
+__all__ = ["load_forecaster", "load_series", "register"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
-import numpy as np
-
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecast.config import ForecastConfig
 from rnnkit.tasks.forecast.data import Series
@@ -43,6 +41,3 @@ def compare(cfg: ForecastConfig, series: Series, models: tuple[str, ...]) -> lis
         table.append({"model": m, **{k: round(v, 4) for k, v in met.items()}})
     return table
 
-
-def finite(metrics: dict[str, float]) -> dict[str, float]:
-    return {k: (v if np.isfinite(v) else float("nan")) for k, v in metrics.items()}

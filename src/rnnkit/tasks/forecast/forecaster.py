@@ -12,10 +12,10 @@ from rnnkit.config import config_to_dict
 from rnnkit.device import resolve_device
 from rnnkit.errors import ConfigError
 from rnnkit.tasks.forecast.baselines import seasonal_naive
-from rnnkit.tasks.forecast.config import NEURAL, ForecastConfig
+from rnnkit.tasks.forecast.config import ForecastConfig
 from rnnkit.tasks.forecast.data import Series
 from rnnkit.tasks.forecast.metrics import Forecast
-from rnnkit.tasks.forecast.model import QUANTILES, ForecastNet, build_net, gaussian_nll, pinball
+from rnnkit.tasks.forecast.model import ForecastNet, build_net, gaussian_nll, pinball
 from rnnkit.tasks.forecast.transform import Transform, fit_transform
 from rnnkit.training import StepOutput, TensorBatches, fit
 
@@ -61,7 +61,6 @@ class Forecaster:
     transform: Transform | None
     net: ForecastNet | None
     period: int
-    history: list | None = None
 
     def forecast(self, series: Series, h: int, seed: int = 0) -> Forecast:
         if self.net is None:
@@ -111,4 +110,4 @@ def train_forecaster(cfg: ForecastConfig, series: Series, out=None) -> tuple[For
     return Forecaster(cfg, tr, net.cpu().eval(), period), res.history
 
 
-__all__ = ["NEURAL", "QUANTILES", "Forecaster", "make_net", "period_of", "train_forecaster", "windows"]
+__all__ = ["Forecaster", "make_net", "period_of", "steps_of", "train_forecaster", "windows"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rnnkit.tasks.forecast.baselines import Z80, Z95
 from rnnkit.tasks.forecast.metrics import Forecast
 
 
@@ -70,4 +69,4 @@ def sample_forecast(fc, series, h: int, seed: int) -> Forecast:
     return Forecast(paths[0], lo80, hi80, lo95, hi95)
 
 
-__all__ = ["Z80", "Z95", "sample_forecast"]
+__all__ = ["sample_forecast"]
