@@ -32,7 +32,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="rnnkit", description=__doc__.splitlines()[0])
+    parser = Parser(prog="rnnkit", description="Recurrent sequence modelling from the lecture "
+                    "equations: rnnkit <task> train|evaluate|predict, rnnkit tour, rnnkit datasets list.")
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
