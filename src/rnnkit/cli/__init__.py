@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "rnnkit.cli.tag",
     "rnnkit.cli.classify",
     "rnnkit.cli.forecast",
+    "rnnkit.cli.lm",
 )
 
 

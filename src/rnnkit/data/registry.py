@@ -23,6 +23,7 @@ SOURCE_MODULES: tuple[str, ...] = (
     "rnnkit.data.sources.number_words",
     "rnnkit.data.sources.statsmodels_series",
     "rnnkit.data.sources.pmdarima_series",
+    "rnnkit.data.sources.text_corpora",
 )
 
 

@@ -31,8 +31,9 @@ def progress_enabled(quiet: bool, main: bool = True) -> bool:
 class Progress:
     """One bar per epoch: ``epoch E/N  loss=… items/s=…  [elapsed<ETA]``."""
 
-    def __init__(self, *, enabled: bool, total: int, epoch: int, epochs: int | None, start: int = 0) -> None:
-        desc = f"epoch {epoch}" + (f"/{epochs}" if epochs else "")
+    def __init__(self, *, enabled: bool, total: int, epoch: int | None = None, epochs: int | None = None,
+                 start: int = 0, desc: str | None = None) -> None:
+        desc = desc or f"epoch {epoch}" + (f"/{epochs}" if epochs else "")
         self.bar = tqdm(total=total, initial=start, desc=desc, disable=not enabled, leave=False,
                         dynamic_ncols=True, file=sys.stderr)
         self.items = 0
