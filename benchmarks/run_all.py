@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("layers", "hmm", "tagging", "classification", "forecasting")
+BENCHMARKS = ("layers", "hmm", "tagging", "classification", "forecasting", "language_model")
 
 
 def main() -> int:

@@ -82,21 +82,10 @@ def _train(args: argparse.Namespace) -> int:
         print_table([row])
         if setup.out is not None:
             api.save(setup.out, model, metrics)
-            if plot_curves(setup.out / "training.png", _history(setup.out), cfg.unit):
+            if plot_curves(setup.out / "training.png", info["history"], cfg.unit):
                 print(f"wrote {setup.out / 'training.png'}")
         write_metrics_json(setup.json, metrics, setup.seconds)
     return 0
-
-
-def _history(out: Path) -> list[dict[str, float]]:
-    import csv
-
-    path = out / "metrics.csv"
-    if not path.is_file():
-        return []
-    with open(path, newline="") as f:
-        rows = [r for r in csv.DictReader(f) if r.get("kind") == "epoch"]
-    return [{k: float(v) for k, v in r.items() if k != "kind" and v not in ("", None)} for r in rows]
 
 
 def _score(loss: float, unit: str) -> str:

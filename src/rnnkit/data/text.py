@@ -61,9 +61,10 @@ def _file_chunks(path: Path) -> Iterator[str]:
                     break
                 block = rest + block
                 cut = block.rfind("\n") + 1
-                if cut == 0:  # a line longer than a chunk: hand it over whole-ish
-                    yield block
-                    rest = ""
+                if cut == 0:  # no line break yet: read on (a file without any is cut at 64 chunks)
+                    rest = "" if len(block) >= 64 * CHUNK else block
+                    if not rest:
+                        yield block
                     continue
                 rest = block[cut:]
                 yield block[:cut]

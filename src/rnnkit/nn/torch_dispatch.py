@@ -36,8 +36,10 @@ def torch_weights(layer: nn.Module) -> dict[str, Tensor]:
     for l in range(layer.num_layers):
         for d in range(layer.num_directions):
             cell, sfx = layer.cell(l, d), f"_l{l}" + ("_reverse" if d else "")
-            params["weight_ih" + sfx] = torch.cat([getattr(cell, f"W_x{g}") for g in gates], 1).t()
-            params["weight_hh" + sfx] = torch.cat([getattr(cell, f"W_h{g}") for g in gates], 1).t()
+            # one copy straight into torch's contiguous (G·H, D) layout (a transposed view would
+            # make oneDNN reorder it again on every call)
+            params["weight_ih" + sfx] = torch.cat([getattr(cell, f"W_x{g}").t() for g in gates], 0)
+            params["weight_hh" + sfx] = torch.cat([getattr(cell, f"W_h{g}").t() for g in gates], 0)
             if layer.bias:
                 b = torch.cat([getattr(cell, f"b_{g}") for g in gates])  # (G·H,)
                 b_hh = torch.zeros_like(b)

@@ -21,6 +21,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("classification", "rnnkit.tour.classification"),
     ("tagging", "rnnkit.tour.tagging"),
     ("forecast", "rnnkit.tour.forecast"),
+    ("generation", "rnnkit.tour.generation"),
 )
 
 

@@ -10,7 +10,9 @@ from typing import Literal
 class TrainConfig:
     """Optimisation, schedule, clipping, early stopping, devices and logging.
 
-    ``epochs`` bounds the run unless ``max_steps`` is set, which then wins. ``clip`` is the
+    ``epochs`` bounds the run unless ``max_steps`` is set, which then wins; ``max_seconds``
+    also ends it (after the step in progress, then validation) once that much wall time has
+    passed in this invocation. ``clip`` is the
     lecture's gradient clipping threshold on the global norm (``None`` = off).
     Schedules (exact rules in :mod:`rnnkit.training.schedules`): ``constant``; ``step``
     (lr ← lr·lr_decay each epoch after ``decay_after``); ``cosine`` (to 0 over the run);
@@ -24,6 +26,7 @@ class TrainConfig:
     device: str = field(default="auto", metadata={"help": "auto|cpu|cuda"})
     epochs: int = field(default=20, metadata={"help": "passes over the training data"})
     max_steps: int | None = field(default=None, metadata={"help": "stop after this many optimizer steps"})
+    max_seconds: float | None = field(default=None, metadata={"help": "stop after this much wall time (a budget per invocation)"})
     batch_size: int = field(default=32, metadata={"help": "global batch size"})
     optimizer: Literal["sgd", "adam", "adamw"] = "adam"
     lr: float = field(default=1e-3, metadata={"help": "learning rate"})
@@ -49,6 +52,8 @@ class TrainConfig:
             raise ConfigError(f"epochs must be ≥ 1, got {self.epochs}")
         if self.max_steps is not None and self.max_steps < 1:
             raise ConfigError(f"max_steps must be ≥ 1, got {self.max_steps}")
+        if self.max_seconds is not None and not self.max_seconds > 0:
+            raise ConfigError(f"max_seconds must be > 0, got {self.max_seconds}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be ≥ 1, got {self.batch_size}")
         if not self.lr > 0:

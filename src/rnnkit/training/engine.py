@@ -124,6 +124,7 @@ class _Run:
     run_config: dict[str, Any] | None
     loop: _Loop = field(default_factory=_Loop)
     best_state: dict[str, torch.Tensor] | None = None
+    started: float = field(default_factory=time.perf_counter)
 
     @property
     def main(self) -> bool:
@@ -208,7 +209,13 @@ def _checkpoint(run: _Run) -> None:
 
 
 def _max_reached(run: _Run) -> bool:
-    return run.cfg.max_steps is not None and run.loop.steps >= run.cfg.max_steps
+    """``max_steps`` done, or the ``max_seconds`` budget spent (rank 0's clock decides)."""
+    if run.cfg.max_steps is not None and run.loop.steps >= run.cfg.max_steps:
+        return True
+    if run.cfg.max_seconds is None:
+        return False
+    over = time.perf_counter() - run.started >= run.cfg.max_seconds
+    return bool(dd.broadcast_object(over, run.ctx))
 
 
 def _train_epoch(run: _Run) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import importlib.util
 import re
+import warnings
 from pathlib import Path
 
 from rnnkit.data.registry import DatasetInfo, register
@@ -67,7 +68,11 @@ def load_shakespeare() -> TextCorpus:
 def load_ptb() -> TextCorpus:
     source = (_package_dir("treebank") / "__init__.py").read_text(encoding="utf-8")
     parts: dict[str, str] = {}
-    for node in ast.parse(source).body:  # penn['train'] = """...""" (parsed, never executed)
+    with warnings.catch_warnings():  # the file has "\/" escapes (SyntaxWarning); the value is the same
+        warnings.simplefilter("ignore", SyntaxWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # its name before Python 3.12
+        tree = ast.parse(source)
+    for node in tree.body:  # penn['train'] = """...""" (parsed, never executed)
         if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript)
                 and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
             key = node.targets[0].slice

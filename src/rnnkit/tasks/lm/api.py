@@ -11,6 +11,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -127,12 +128,15 @@ def evaluate_stream(net: LanguageModel, ids: torch.Tensor, *, rows: int, bptt: i
 
 
 def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path | None = None,
-          init: dict | None = None) -> tuple[Trained, dict[str, float]]:
+          init: dict | None = None, track_test: bool = False) -> tuple[Trained, dict[str, Any]]:
     """Truncated BPTT over the training stream; validation loss after each epoch.
 
-    Returns the model (best validation epoch's weights) and training metrics
-    (``tokens_per_second`` of the optimisation steps, ``steps``).
+    Returns the model (the best validation epoch's weights if ``cfg.train.restore_best``)
+    and training metrics (``tokens_per_second`` of the whole run, ``steps``, ``history``
+    rows are in ``metrics.csv``). ``track_test`` (benchmarks) also scores the test split after
+    every epoch and records ``elapsed`` wall seconds; the test score never steers training.
     """
+    started = time.perf_counter()
     net = LanguageModel(cfg, len(data.tokenizer))
     if init is not None:
         net.load_state_dict(init)
@@ -146,15 +150,20 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
 
     def validate(model) -> dict[str, float]:
         m = evaluate_stream(model, data.valid, rows=cfg.eval_batch_size, bptt=cfg.bptt)
+        res = stream_metrics(m["loss"], cfg.unit)
+        if track_test and data.test is not None:
+            t = evaluate_stream(model, data.test, rows=cfg.eval_batch_size, bptt=cfg.bptt)
+            res.update({f"test_{k}": v for k, v in stream_metrics(t["loss"], cfg.unit).items()})
+            res["elapsed"] = time.perf_counter() - started
         model.train()
-        return stream_metrics(m["loss"], cfg.unit)
+        return res
 
     batches = StreamBatches(data.train, cfg.train.batch_size, cfg.bptt)
     res = fit(net, step, batches, cfg.train, validate=validate, monitor="loss", mode="min", out=out,
               resume=resume, carried=carried, run_config=config_to_dict(cfg))
     tokens = res.steps * cfg.train.batch_size * cfg.bptt
     info = {"steps": float(res.steps), "train_seconds": res.seconds,
-            "tokens_per_second": tokens / max(res.seconds, 1e-9)}
+            "tokens_per_second": tokens / max(res.seconds, 1e-9), "history": res.history}
     return Trained(cfg, net, data.tokenizer), info
 
 

@@ -57,7 +57,8 @@ class LanguageModel(nn.Module):
         h, state = self.hidden(x, state)  # (B, T, H)
         h2 = h.reshape(-1, h.shape[-1])  # (B·T, H)
         if targets is not None:
-            return softmax_cross_entropy(h2, self.output_weight, self.b_o, targets.reshape(-1)), state
+            return softmax_cross_entropy(h2, self.output_weight, self.b_o, targets.reshape(-1),
+                                         inplace=self.training), state
         return torch.addmm(self.b_o, h2, self.output_weight).view(*x.shape, self.vocab_size), state
 
     def step(self, token: Tensor, state=None):
