@@ -26,7 +26,6 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
 from lm_reference import TorchLM, evaluate, stream_rows, train_steps  # noqa: E402
-
 from rnnkit import atomic  # noqa: E402
 from rnnkit.cli.common import format_table  # noqa: E402
 from rnnkit.config import build_config, read_toml  # noqa: E402

@@ -9,7 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnkit.tasks.lm import LMConfig, LanguageModel, SampleConfig, filter_logits, generate, next_token
+from rnnkit.tasks.lm import (
+    LanguageModel,
+    LMConfig,
+    SampleConfig,
+    filter_logits,
+    generate,
+    next_token,
+)
 from rnnkit.tasks.lm.api import evaluate_stream
 from rnnkit.tasks.lm.loss import softmax_cross_entropy
 

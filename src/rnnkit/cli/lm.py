@@ -29,6 +29,7 @@ from rnnkit.config import add_config_flags, build_config
 from rnnkit.errors import ConfigError, DataError
 from rnnkit.tasks.lm import api
 from rnnkit.tasks.lm.config import LMConfig
+from rnnkit.tasks.lm.model import LanguageModel
 from rnnkit.tasks.lm.plots import plot_curves
 from rnnkit.tasks.lm.sampling import SampleConfig, generate
 from rnnkit.training.distributed import is_main_process
@@ -63,8 +64,7 @@ def _train(args: argparse.Namespace) -> int:
     cfg = setup.config
     data = api.prepare(cfg, api.corpus_for(cfg, args.text, args.valid))
     init = None
-    if args.init_from is not None:
-        from rnnkit.tasks.lm.model import LanguageModel
+    if args.init_from is not None:  # DIR's weights, checked against this config's shapes
         probe = LanguageModel(cfg, len(data.tokenizer))
         apply_init_from(probe, args, task=api.TASK)
         init = probe.state_dict()

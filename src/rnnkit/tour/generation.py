@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from rnnkit import atomic
 from rnnkit.data import registry
+from rnnkit.data.text import TextCorpus, TextPart
 from rnnkit.tasks.lm import LMConfig, SampleConfig, api, generate
 from rnnkit.tasks.lm.plots import plot_curves
 from rnnkit.tour.base import SectionResult, TourContext
@@ -21,8 +23,6 @@ def run(ctx: TourContext) -> SectionResult:
     cfg = replace(cfg, train=replace(cfg.train, seed=ctx.seed, device=ctx.device, quiet=True, max_steps=steps))
     corpus = registry.load("shakespeare", "text")
     if ctx.quick:  # a slice keeps the quick run to seconds
-        from rnnkit.data.text import TextCorpus, TextPart
-
         corpus = TextCorpus(corpus.name, TextPart(corpus.train.text[:200_000]),
                             TextPart(corpus.valid.text[:20_000]), TextPart(corpus.test.text[:20_000]))
     data = api.prepare(cfg, corpus)
@@ -41,14 +41,9 @@ def run(ctx: TourContext) -> SectionResult:
         files.append(d / "training.png")
     rows = [{"model": "2 × 256 LSTM, BPTT 100", "steps": int(info["steps"]),
              "chars/s": round(info["tokens_per_second"]), "valid bpc": round(scores["valid"], 3),
-             "test bpc": round(scores["test"], 3), "uniform bpc": round(_log2(len(data.tokenizer)), 2)}]
+             "test bpc": round(scores["test"], 3), "uniform bpc": round(math.log2(len(data.tokenizer)), 2)}]
     first = sample.splitlines()[:6]
     return SectionResult(TITLE, rows, files, notes=["sample at temperature 0.8: " + " / ".join(first),
                                                    "longer runs: rnnkit lm train --corpus shakespeare "
                                                    "--max-steps 20000 --out runs/shakespeare"])
 
-
-def _log2(n: int) -> float:
-    import math
-
-    return math.log2(n)

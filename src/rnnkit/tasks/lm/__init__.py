@@ -1,6 +1,15 @@
 """Language modelling and text generation: tokenizers → deep RNN → softmax, TBPTT, sampling."""
 
-from rnnkit.tasks.lm.api import LMData, Trained, evaluate_stream, load, prepare, save, stream_metrics, train
+from rnnkit.tasks.lm.api import (
+    LMData,
+    Trained,
+    evaluate_stream,
+    load,
+    prepare,
+    save,
+    stream_metrics,
+    train,
+)
 from rnnkit.tasks.lm.config import LMConfig
 from rnnkit.tasks.lm.loss import softmax_cross_entropy
 from rnnkit.tasks.lm.model import LanguageModel
