@@ -27,6 +27,7 @@ from rnnkit.tasks.lm.model import LanguageModel
 from rnnkit.training import CarriedState, StepOutput, StreamBatches, fit
 from rnnkit.training.checkpoint import load_model_dir, save_model_dir
 from rnnkit.training.progress import Progress, progress_enabled
+from rnnkit.training.rng import seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,7 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
     every epoch and records ``elapsed`` wall seconds; the test score never steers training.
     """
     started = time.perf_counter()
+    seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     net = LanguageModel(cfg, len(data.tokenizer))
     if init is not None:
         net.load_state_dict(init)
