@@ -159,3 +159,12 @@ def test_same_seed_same_weights():
     b, _ = api.train(cfg, _data(ids))
     for (k, p), q in zip(a.net.state_dict().items(), b.net.state_dict().values(), strict=True):
         assert torch.equal(p, q), k
+
+
+def test_curves_need_two_training_points(tmp_path):
+    from rnnkit.tasks.lm.plots import plot_curves
+
+    one = [{"kind": "step", "step": 50, "train_loss": 2.0}, {"kind": "epoch", "step": 60, "train_loss": 2.0}]
+    assert plot_curves(tmp_path / "a.png", one, "char") is False and not (tmp_path / "a.png").exists()
+    two = [*one, {"kind": "step", "step": 100, "train_loss": 1.5}]
+    assert plot_curves(tmp_path / "b.png", two, "word") is True and (tmp_path / "b.png").stat().st_size > 1000

@@ -82,7 +82,7 @@ def _train(args: argparse.Namespace) -> int:
         print_table([row])
         if setup.out is not None:
             api.save(setup.out, model, metrics)
-            if plot_curves(setup.out / "training.png", info["history"], cfg.unit):
+            if plot_curves(setup.out / "training.png", info["rows"], cfg.unit):
                 print(f"wrote {setup.out / 'training.png'}")
         write_metrics_json(setup.json, metrics, setup.seconds)
     return 0

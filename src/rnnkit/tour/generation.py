@@ -37,7 +37,7 @@ def run(ctx: TourContext) -> SectionResult:
     d = ctx.section_dir("generation")
     atomic.write_text(d / "sample.txt", sample)
     files = [d / "sample.txt"]
-    if plot_curves(d / "training.png", info["history"], "char"):
+    if plot_curves(d / "training.png", info["rows"], "char"):
         files.append(d / "training.png")
     rows = [{"model": "2 × 256 LSTM, BPTT 100", "steps": int(info["steps"]),
              "chars/s": round(info["tokens_per_second"]), "valid bpc": round(scores["valid"], 3),

@@ -60,13 +60,16 @@ ValidateFn = Callable[[nn.Module], dict[str, float]]
 
 @dataclass
 class FitResult:
-    """History per epoch (dicts of metrics), the best epoch's metrics, steps and seconds."""
+    """History per epoch (dicts of metrics), the best epoch's metrics, steps and seconds;
+    ``rows`` is everything written to ``metrics.csv`` (step rows every ``log_every`` steps and
+    epoch rows, each with ``kind``)."""
 
     history: list[dict[str, float]] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)
     steps: int = 0
     seconds: float = 0.0
     stopped_early: bool = False
+    rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def to_device(batch: Any, device: torch.device) -> Any:
@@ -338,4 +341,5 @@ def fit(model: nn.Module, step: StepFn, train: Batches, cfg: TrainConfig, *,
         model.load_state_dict(run.best_state)
     loop = run.loop
     return FitResult(history=list(loop.history), best=dict(loop.best), steps=loop.steps,
-                     seconds=time.perf_counter() - t0, stopped_early=loop.stopped_early)
+                     seconds=time.perf_counter() - t0, stopped_early=loop.stopped_early,
+                     rows=list(run.log.rows))

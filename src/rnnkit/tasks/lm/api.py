@@ -133,8 +133,8 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
     """Truncated BPTT over the training stream; validation loss after each epoch.
 
     Returns the model (the best validation epoch's weights if ``cfg.train.restore_best``)
-    and training metrics (``tokens_per_second`` of the whole run, ``steps``, ``history``
-    rows are in ``metrics.csv``). ``track_test`` (benchmarks) also scores the test split after
+    and training metrics: ``tokens_per_second`` of the whole run, ``steps``, ``history`` (epoch
+    rows) and ``rows`` (everything in ``metrics.csv``, step rows included). ``track_test`` (benchmarks) also scores the test split after
     every epoch and records ``elapsed`` wall seconds; the test score never steers training.
     """
     started = time.perf_counter()
@@ -165,7 +165,8 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
               resume=resume, carried=carried, run_config=config_to_dict(cfg))
     tokens = res.steps * cfg.train.batch_size * cfg.bptt
     info = {"steps": float(res.steps), "train_seconds": res.seconds,
-            "tokens_per_second": tokens / max(res.seconds, 1e-9), "history": res.history}
+            "tokens_per_second": tokens / max(res.seconds, 1e-9), "history": res.history,
+            "rows": res.rows}
     return Trained(cfg, net, data.tokenizer), info
 
 

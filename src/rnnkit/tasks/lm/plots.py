@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 from rnnkit.atomic import atomic_path
 
 
-def plot_curves(path: Path, history: list[dict[str, float]], unit: str) -> bool:
-    """Per-epoch train and validation metric; False (nothing written) without history."""
-    if not history:
+def plot_curves(path: Path, rows: list[dict[str, Any]], unit: str) -> bool:
+    """Train loss per logged step and validation at each epoch end, as bpc (characters) or
+    perplexity, against optimizer steps. ``rows`` are the engine's metrics rows (``kind`` step
+    or epoch); False (nothing written) with fewer than two training points."""
+    train = [(r["step"], r["train_loss"]) for r in rows if r.get("kind") == "step"]
+    valid = [(r["step"], r["val_loss"]) for r in rows if r.get("kind") == "epoch" and "val_loss" in r]
+    if len(train) < 2:
         return False
     import matplotlib
 
@@ -19,12 +24,11 @@ def plot_curves(path: Path, history: list[dict[str, float]], unit: str) -> bool:
 
     char = unit == "char"
     conv = (lambda l: l / math.log(2)) if char else (lambda l: math.exp(min(l, 50.0)))  # noqa: E731
-    epochs = [r["epoch"] for r in history]
     fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(epochs, [conv(r["train_loss"]) for r in history], marker=".", label="train")
-    if all("val_loss" in r for r in history):
-        ax.plot(epochs, [conv(r["val_loss"]) for r in history], marker=".", label="validation")
-    ax.set_xlabel("epoch")
+    ax.plot([s for s, _ in train], [conv(l) for _, l in train], lw=1, label="train (batch)")
+    if valid:
+        ax.plot([s for s, _ in valid], [conv(l) for _, l in valid], marker="o", label="validation (epoch end)")
+    ax.set_xlabel("optimizer step")
     ax.set_ylabel("bits per character" if char else "perplexity")
     if not char:
         ax.set_yscale("log")
