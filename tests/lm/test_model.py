@@ -168,3 +168,19 @@ def test_curves_need_two_training_points(tmp_path):
     assert plot_curves(tmp_path / "a.png", one, "char") is False and not (tmp_path / "a.png").exists()
     two = [*one, {"kind": "step", "step": 100, "train_loss": 1.5}]
     assert plot_curves(tmp_path / "b.png", two, "word") is True and (tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_reported_valid_loss_is_that_of_the_returned_weights():
+    from dataclasses import replace as dc_replace
+
+    from rnnkit.tasks.lm import api
+    from rnnkit.training import TrainConfig
+
+    ids = torch.randint(0, 9, (3000,))
+    for restore in (True, False):
+        cfg = LMConfig(hidden=8, layers=1, bptt=6, train=TrainConfig(epochs=3, batch_size=4, quiet=True))
+        cfg = dc_replace(cfg, train=dc_replace(cfg.train, restore_best=restore))
+        data = _data(ids)
+        t, info = api.train(cfg, data)
+        again = evaluate_stream(t.net, data.valid, rows=cfg.eval_batch_size, bptt=cfg.bptt)["loss"]
+        assert math.isclose(info["valid_loss"], again, rel_tol=1e-6)

@@ -69,10 +69,9 @@ def _train(args: argparse.Namespace) -> int:
         apply_init_from(probe, args, task=api.TASK)
         init = probe.state_dict()
     model, info = api.train(cfg, data, out=setup.out, resume=setup.resume, init=init)
-    valid = api.evaluate_stream(model.net, data.valid, rows=cfg.eval_batch_size, bptt=cfg.bptt, quiet=cfg.train.quiet)
-    metrics = {**api.stream_metrics(valid["loss"], cfg.unit), "tokens_per_second": info["tokens_per_second"]}
+    metrics = {**api.stream_metrics(info["valid_loss"], cfg.unit), "tokens_per_second": info["tokens_per_second"]}
     row = {"text": cfg.corpus or args.text.name, "unit": cfg.unit, "vocab": len(data.tokenizer),
-           "steps": int(info["steps"]), "valid": _score(valid["loss"], cfg.unit)}
+           "steps": int(info["steps"]), "valid": _score(info["valid_loss"], cfg.unit)}
     if data.test is not None:
         test = api.evaluate_stream(model.net, data.test, rows=cfg.eval_batch_size, bptt=cfg.bptt, quiet=cfg.train.quiet)
         row["test"] = _score(test["loss"], cfg.unit)

@@ -134,7 +134,8 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
 
     Returns the model (the best validation epoch's weights if ``cfg.train.restore_best``)
     and training metrics: ``tokens_per_second`` of the whole run, ``steps``, ``history`` (epoch
-    rows) and ``rows`` (everything in ``metrics.csv``, step rows included). ``track_test`` (benchmarks) also scores the test split after
+    rows), ``rows`` (everything in ``metrics.csv``, step rows included) and ``valid_loss`` of
+    the returned weights. ``track_test`` (benchmarks) also scores the test split after
     every epoch and records ``elapsed`` wall seconds; the test score never steers training.
     """
     started = time.perf_counter()
@@ -166,7 +167,9 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
     tokens = res.steps * cfg.train.batch_size * cfg.bptt
     info = {"steps": float(res.steps), "train_seconds": res.seconds,
             "tokens_per_second": tokens / max(res.seconds, 1e-9), "history": res.history,
-            "rows": res.rows}
+            "rows": res.rows,
+            # the returned weights' validation loss, already computed by fit (best or last epoch)
+            "valid_loss": (res.best if cfg.train.restore_best else res.history[-1])["val_loss"]}
     return Trained(cfg, net, data.tokenizer), info
 
 
