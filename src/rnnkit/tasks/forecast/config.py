@@ -13,7 +13,7 @@ NEURAL = ("ar-mlp", "rnn", "lstm", "gru")
 
 
 def _default_train() -> TrainConfig:
-    return TrainConfig(epochs=60, batch_size=32, lr=3e-3, clip=1.0)
+    return TrainConfig(epochs=100, batch_size=32, lr=3e-3, clip=1.0, patience=10)
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,11 @@ class ForecastConfig:
     gaussian (mean and scale, NLL) or quantile (pinball loss on 2.5/10/50/90/97.5 %, mimo/direct
     only). ``transform`` log needs positive data; ``diff`` 1 takes first differences,
     ``seasonal_diff`` differences at lag ``season`` (0 = the dataset's period). ``horizon`` last
-    points are held out; ``backtest`` N > 1 evaluates N rolling origins.
+    points are held out; ``backtest`` N > 1 evaluates N rolling origins. ``valid`` latest
+    training windows (after a gap of M−1 windows, so no target is shared) drive early stopping
+    (``train.patience``, best epoch restored) and calibrate σ: it is multiplied by the RMS of
+    the standardised validation residuals when that exceeds 1. 0 turns this off; it is also
+    skipped when it would leave fewer than half the windows for fitting.
     """
 
     dataset: str | None = None
@@ -43,6 +47,7 @@ class ForecastConfig:
     seasonal_diff: bool = False
     season: int = 0
     backtest: int = 1
+    valid: int = field(default=12, metadata={"help": "latest training windows for early stopping and σ calibration (0 = off)"})
     samples: int = 200
     train: TrainConfig = field(default_factory=_default_train)
 
@@ -51,8 +56,8 @@ class ForecastConfig:
             raise ConfigError("lags, horizon, hidden and layers must be ≥ 1")
         if self.diff not in (0, 1):
             raise ConfigError(f"diff must be 0 or 1, got {self.diff}")
-        if self.season < 0 or self.backtest < 1 or self.samples < 10:
-            raise ConfigError("season must be ≥ 0, backtest ≥ 1, samples ≥ 10")
+        if self.season < 0 or self.backtest < 1 or self.samples < 10 or self.valid < 0:
+            raise ConfigError("season must be ≥ 0, backtest ≥ 1, samples ≥ 10, valid ≥ 0")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
         if self.head == "quantile" and self.strategy == "recursive" and self.model in NEURAL:

@@ -103,11 +103,41 @@ def train_forecaster(cfg: ForecastConfig, series: Series, out=None) -> tuple[For
         x, y = batch
         return StepOutput(loss_fn(model(x), y), len(y))
 
+    v = valid_windows(cfg, len(X))
+    n_fit = len(X) - v - (Y.shape[1] - 1 if v else 0)  # a gap of M−1 windows: no shared targets
+    Xv, Yv = X[len(X) - v:], Y[len(X) - v:]  # (v, K, D), (v, M): the latest windows
+
+    @torch.no_grad()
+    def validate(model):
+        model.eval()
+        out = model(Xv.to(next(model.parameters()).device)).cpu()  # (v, M, P)
+        model.train()
+        return {"loss": float(loss_fn(out, Yv))}
+
     device = resolve_device(cfg.train.device)
     net.to(device)
-    res = fit(net, step, TensorBatches(X, Y, batch_size=cfg.train.batch_size, seed=cfg.train.seed),
-              cfg.train, out=out, run_config=config_to_dict(cfg))
-    return Forecaster(cfg, tr, net.cpu().eval(), period), res.history
+    res = fit(net, step, TensorBatches(X[:n_fit], Y[:n_fit], batch_size=cfg.train.batch_size, seed=cfg.train.seed),
+              cfg.train, validate=validate if v else None, out=out, run_config=config_to_dict(cfg))
+    net = net.cpu().eval()
+    if v and net.params == 2:
+        calibrate_scale(net, Xv, Yv)
+    return Forecaster(cfg, tr, net, period), res.history
+
+
+def valid_windows(cfg: ForecastConfig, n: int) -> int:
+    """How many of the n latest windows validate (early stopping, σ calibration): ``cfg.valid``,
+    or none when that would leave fewer than half the windows (plus the gap) for fitting."""
+    gap = steps_of(cfg) - 1
+    return cfg.valid if n - cfg.valid - gap >= max(n // 2, 2) else 0
+
+
+@torch.no_grad()
+def calibrate_scale(net: ForecastNet, Xv: torch.Tensor, Yv: torch.Tensor) -> None:
+    """σ ← c σ with c = RMS of the standardised validation residuals (c ≥ 1): widen, never narrow."""
+    out = net(Xv)  # (v, M, 2)
+    r = (Yv - out[..., 0]) * torch.exp(-out[..., 1].clamp(-7, 7))  # (v, M)
+    c = r.pow(2).mean().sqrt().clamp_min(1.0)
+    net.log_scale_shift += c.log()
 
 
 __all__ = ["Forecaster", "make_net", "period_of", "steps_of", "train_forecaster", "windows"]

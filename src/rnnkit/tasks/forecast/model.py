@@ -41,16 +41,24 @@ class WindowRNN(nn.Module):
 
 
 class ForecastNet(nn.Module):
-    """Strategy wrapper. direct: M independent nets with one output step each; else one net."""
+    """Strategy wrapper. direct: M independent nets with one output step each; else one net.
+
+    ``log_scale_shift`` (a buffer, 0 while training) is added to log σ of the Gaussian head:
+    the calibration fitted on validation windows after training.
+    """
 
     def __init__(self, make, steps: int, params: int, direct: bool) -> None:
         super().__init__()
         self.steps, self.params, self.direct = steps, params, direct
         self.nets = nn.ModuleList([make(params) for _ in range(steps)] if direct else [make(steps * params)])
+        self.register_buffer("log_scale_shift", torch.zeros(()))
 
     def forward(self, x: Tensor) -> Tensor:
         outs = [net(x) for net in self.nets]  # each (B, ·)
-        return torch.cat(outs, dim=1).view(x.shape[0], self.steps, self.params)  # (B, M, P)
+        out = torch.cat(outs, dim=1).view(x.shape[0], self.steps, self.params)  # (B, M, P)
+        if self.params != 2:
+            return out
+        return torch.stack([out[..., 0], out[..., 1] + self.log_scale_shift], -1)  # (B, M, 2)
 
 
 def build_net(model: str, *, lags: int, dim: int, steps: int, params: int, direct: bool, hidden: int,
