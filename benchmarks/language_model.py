@@ -1,7 +1,7 @@
 """Language-model benchmark: rnnkit against a plain ``torch.nn`` script (``lm_reference.py``).
 
     .venv/bin/python benchmarks/language_model.py [--only throughput,ptb,char] [--rounds 5]
-        [--steps 40] [--epochs 13] [--budget 900] [--json PATH]
+        [--steps 40] [--epochs 13] [--budget 900] [--amp] [--json PATH]
 
 * ``throughput``: Zaremba et al.'s small Penn Treebank recipe (``configs/zaremba-small.toml``);
   rounds of ``--steps`` SGD steps alternate between ``rnnkit lm train``'s code path (the
@@ -9,6 +9,9 @@
 * ``ptb``: the full recipe through rnnkit, test perplexity and wall time after every epoch.
 * ``char``: Shakespeare characters, 2 × 256 LSTM, BPTT 100, batch 32, Adam 2e-3, clip 5;
   each side trains for ``--budget`` seconds, then validation bpc is measured the same way.
+
+``--amp`` trains rnnkit with mixed precision (``--amp``: bfloat16 matmuls and recurrent
+kernels on CPU, float16 on CUDA); the plain script always stays in float32.
 """
 
 from __future__ import annotations
@@ -39,8 +42,8 @@ def recipe(**train) -> LMConfig:
     return replace(cfg, train=replace(cfg.train, quiet=True, **train))
 
 
-def throughput(rounds: int, steps: int) -> list[dict]:
-    cfg = recipe(max_steps=steps)
+def throughput(rounds: int, steps: int, amp: bool) -> list[dict]:
+    cfg = recipe(max_steps=steps, amp=amp)
     data = api.prepare(cfg, api.corpus_for(cfg, None, None))
     small = api.LMData(data.tokenizer, data.train, data.valid[:800], None)  # validation ~free
     rows_t = stream_rows(data.train, cfg.train.batch_size)
@@ -58,12 +61,12 @@ def throughput(rounds: int, steps: int) -> list[dict]:
             tt.append(steps * cfg.train.batch_size * cfg.bptt / t_ref)
             print(f"round {r}: rnnkit {rk[-1]:.0f} tok/s, torch.nn {tt[-1]:.0f} tok/s", flush=True)
     a, b = statistics.median(rk), statistics.median(tt)
-    return [{"benchmark": "ptb-small throughput", "rnnkit tok/s": round(a), "torch.nn tok/s": round(b),
+    return [{"benchmark": "ptb-small throughput" + (" (rnnkit --amp)" if amp else ""), "rnnkit tok/s": round(a), "torch.nn tok/s": round(b),
              "ratio": round(a / b, 3), "rounds": rounds, "steps": steps}]
 
 
-def ptb(epochs: int) -> list[dict]:
-    cfg = recipe(epochs=epochs)
+def ptb(epochs: int, amp: bool) -> list[dict]:
+    cfg = recipe(epochs=epochs, amp=amp)
     data = api.prepare(cfg, api.corpus_for(cfg, None, None))
     _, info = api.train(cfg, data, track_test=True)
     rows = [{"epoch": int(h["epoch"]), "lr": h["lr"], "train_ppl": round(math.exp(h["train_loss"]), 2),
@@ -73,9 +76,10 @@ def ptb(epochs: int) -> list[dict]:
     return rows
 
 
-def char(budget: float) -> list[dict]:
+def char(budget: float, amp: bool) -> list[dict]:
     cfg = LMConfig(corpus="shakespeare", unit="char", cell="lstm", layers=2, hidden=256, bptt=100)
-    cfg = replace(cfg, train=replace(cfg.train, epochs=1000, max_seconds=budget, quiet=True, restore_best=False))
+    cfg = replace(cfg, train=replace(cfg.train, epochs=1000, max_seconds=budget, quiet=True, restore_best=False,
+                                     amp=amp))
     data = api.prepare(cfg, api.corpus_for(cfg, None, None))
     torch.manual_seed(0)
     model, info = api.train(cfg, data)
@@ -89,7 +93,8 @@ def char(budget: float) -> list[dict]:
         n += 10
     ref_tps = n * 32 * 100 / (time.perf_counter() - t0)
     tt = evaluate(ref, data.valid, rows=10, bptt=100) / math.log(2)
-    return [{"benchmark": f"shakespeare char, {budget:.0f} s", "side": "rnnkit", "valid bpc": round(rk, 4),
+    return [{"benchmark": f"shakespeare char, {budget:.0f} s", "side": "rnnkit" + (" --amp" if amp else ""),
+             "valid bpc": round(rk, 4),
              "tok/s": round(info["tokens_per_second"])},
             {"benchmark": f"shakespeare char, {budget:.0f} s", "side": "torch.nn", "valid bpc": round(tt, 4),
              "tok/s": round(ref_tps)}]
@@ -102,6 +107,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--epochs", type=int, default=13)
     ap.add_argument("--budget", type=float, default=900.0)
+    ap.add_argument("--amp", action="store_true", help="rnnkit side in mixed precision")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -109,11 +115,11 @@ def main() -> int:
     for part in args.only.split(","):
         t0 = time.perf_counter()
         if part == "throughput":
-            results[part] = throughput(args.rounds, args.steps)
+            results[part] = throughput(args.rounds, args.steps, args.amp)
         elif part == "ptb":
-            results[part] = ptb(args.epochs)
+            results[part] = ptb(args.epochs, args.amp)
         elif part == "char":
-            results[part] = char(args.budget)
+            results[part] = char(args.budget, args.amp)
         else:
             print(f"unknown part {part!r}", file=sys.stderr)
             return 2

@@ -47,6 +47,28 @@ def test_softmax_ce_equals_autograd_and_survives_two_forwards(inplace):
         torch.testing.assert_close(g, t.grad, atol=1e-6, rtol=1e-5)
 
 
+def test_softmax_ce_under_cpu_autocast_matches_bfloat16_autograd():
+    """--amp on CPU: the matmuls in bfloat16 (float32 results), the softmax in float32."""
+    h = torch.randn(30, 16, requires_grad=True)
+    W, b = torch.randn(16, 40, requires_grad=True), torch.zeros(40, requires_grad=True)
+    y = torch.randint(0, 40, (30,))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        ours = softmax_cross_entropy(h.to(torch.bfloat16), W, b, y, inplace=True)  # h as an LSTM gives it
+    ours.backward()
+    got = [t.grad.clone() for t in (h, W, b)]
+    for t in (h, W, b):
+        t.grad = None
+    hb, Wb = h.to(torch.bfloat16), W.to(torch.bfloat16)
+    ref = F.cross_entropy((hb @ Wb).float() + b, y)
+    ref.backward()
+    assert got[0].dtype == torch.float32 and got[1].dtype == torch.float32
+    torch.testing.assert_close(ours, ref, atol=1e-5, rtol=1e-5)
+    for g, t in zip(got, (h, W, b), strict=True):  # backward matmuls in bfloat16 too
+        torch.testing.assert_close(g, t.grad, atol=2e-2, rtol=2e-2)
+    exact = F.cross_entropy(h.detach() @ W.detach() + b.detach(), y)
+    assert abs(float(ours.detach()) - float(exact)) < 0.1  # and still close to float32
+
+
 def test_inplace_backward_twice_raises_not_wrong():
     h, W, b = (torch.randn(5, 3, requires_grad=True), torch.randn(3, 9, requires_grad=True),
                torch.randn(9, requires_grad=True))

@@ -39,7 +39,7 @@ class TrainConfig:
     plateau_patience: int = field(default=0, metadata={"help": "plateau schedule: epochs without improvement tolerated before a decay"})
     patience: int | None = field(default=None, metadata={"help": "early stopping: stop after this many epochs without improvement"})
     restore_best: bool = field(default=True, metadata={"help": "end with the best validation epoch's weights"})
-    amp: bool = field(default=False, metadata={"help": "mixed precision on CUDA"})
+    amp: bool = field(default=False, metadata={"help": "mixed precision: float16 on CUDA (loss scaling), bfloat16 on CPU"})
     quiet: bool = field(default=False, metadata={"help": "no progress bars"})
     checkpoint_every: int | None = field(default=None, metadata={"help": "also checkpoint every N steps (epoch ends always)"})
     log_every: int = field(default=50, metadata={"help": "add a step row to metrics.csv every N steps"})

@@ -118,6 +118,7 @@ class _Run:
     opt: torch.optim.Optimizer
     sched: Schedule
     scaler: Any
+    amp_dtype: torch.dtype | None  # autocast dtype: float16 on CUDA, bfloat16 on CPU, None = off
     log: MetricsLog
     out: Path | None
     carried: CarriedState | None
@@ -140,9 +141,9 @@ def _clip(model: nn.Module, max_norm: float) -> None:
 
 
 def _autocast(run: _Run) -> contextlib.AbstractContextManager:
-    if run.scaler is None:
+    if run.amp_dtype is None:
         return contextlib.nullcontext()
-    return torch.autocast(device_type="cuda", dtype=torch.float16)
+    return torch.autocast(device_type=run.ctx.device.type, dtype=run.amp_dtype)
 
 
 def _train_step(run: _Run, batch: Any) -> tuple[float, float]:
@@ -296,11 +297,12 @@ def _build(model: nn.Module, step: StepFn, train: Batches, cfg: TrainConfig, *, 
     if ctx.enabled:
         ids = [ctx.device.index] if ctx.device.type == "cuda" else None
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
-    amp = cfg.amp and ctx.device.type == "cuda"
+    cuda = ctx.device.type == "cuda"
+    amp_dtype = (torch.float16 if cuda else torch.bfloat16) if cfg.amp else None
     total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * len(train)
     return _Run(model=model, net=net, step=step, train=train, cfg=cfg, ctx=ctx,
                 opt=make_optimizer(model.parameters(), cfg), sched=Schedule(cfg, total, mode),
-                scaler=torch.amp.GradScaler("cuda") if amp else None,
+                scaler=torch.amp.GradScaler("cuda") if cfg.amp and cuda else None, amp_dtype=amp_dtype,
                 log=MetricsLog(out if ctx.rank == 0 else None, tensorboard=cfg.tensorboard and ctx.rank == 0),
                 out=Path(out) if out is not None else None, carried=carried, validate=validate,
                 key=f"val_{monitor}" if validate is not None else f"train_{monitor}",

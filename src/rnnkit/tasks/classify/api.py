@@ -20,6 +20,7 @@ from rnnkit.tasks.classify.model import SequenceModel
 from rnnkit.tasks.classify.tensors import Padded, feature_stats, to_padded
 from rnnkit.training import StepOutput, TensorBatches, fit
 from rnnkit.training.checkpoint import load_model_dir, save_model_dir
+from rnnkit.training.rng import seed_everything
 
 TASK = "classify"
 
@@ -43,7 +44,8 @@ class Trained:
 
     def padded(self, s: SequenceSet) -> Padded:
         return to_padded(s, text=self.inputs == "text", vocab=self.vocab, normalize=self.cfg.normalize,
-                         stats=self.x_stats, y_dtype=torch.float32 if self.regression else torch.long)
+                         stats=self.x_stats, y_dtype=torch.float32 if self.regression else torch.long,
+                         chunk=self.cfg.chunk)
 
     @torch.no_grad()
     def predict(self, s: SequenceSet, batch_size: int = 256) -> np.ndarray:
@@ -91,6 +93,8 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
         raise ConfigError(f"{task.name} is a {task.kind} task; use --task {task.kind}")
     fit_set, val_set = _split_validation(task.train, cfg.val_fraction, cfg.train.seed)
     text = task.inputs == "text"
+    if text and cfg.chunk != 1:
+        raise ConfigError("--chunk applies to numeric series, not to text")
     vocab = CharVocab.build(list(fit_set.X)) if text else None
     y = np.asarray(fit_set.y, dtype=float)
     t = Trained(cfg, None, task.inputs, task.labels, vocab,  # type: ignore[arg-type]
@@ -99,6 +103,7 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
                 feature_stats(fit_set.X) if not text and cfg.normalize == "global" else None)
     p = t.padded(fit_set)
     k = 1 if t.regression else len(task.labels)
+    seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     t.net = SequenceModel(input_size=1 if text else p.x.shape[-1], n_outputs=k, cell=cfg.cell,
                           hidden=cfg.hidden, layers=cfg.layers, bidirectional=cfg.bidirectional,
                           pool=cfg.pool, dropout=cfg.dropout, vocab_size=len(vocab) if text else 0,

@@ -25,6 +25,9 @@ class ClassifyConfig:
     each feature with the training set's mean and deviation (keeps level differences between
     series), ``none`` leaves values as they are. ``embed_dim`` is the character embedding size for text inputs.
     ``val_fraction`` of the training set is held out for best-epoch selection (0 = none).
+    ``chunk`` c > 1 reads c consecutive steps of a numeric series as one step of c·D features,
+    as a picture is read row by row: (B, T, D) → (B, ⌈T/c⌉, c·D). Long series (hundreds of steps)
+    get c times fewer recurrent steps to backpropagate through.
     """
 
     dataset: str | None = None
@@ -40,11 +43,12 @@ class ClassifyConfig:
     loss: Literal["mse", "huber"] = "mse"
     embed_dim: int = 32
     val_fraction: float = 0.0
+    chunk: int = 1
     train: TrainConfig = field(default_factory=_default_train)
 
     def __post_init__(self) -> None:
-        if self.hidden < 1 or self.layers < 1 or self.embed_dim < 1:
-            raise ConfigError("hidden, layers and embed_dim must be ≥ 1")
+        if self.hidden < 1 or self.layers < 1 or self.embed_dim < 1 or self.chunk < 1:
+            raise ConfigError("hidden, layers, embed_dim and chunk must be ≥ 1")
         if not 0 <= self.dropout < 1:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
         if not 0 <= self.val_fraction < 0.9:

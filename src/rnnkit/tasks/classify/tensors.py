@@ -40,6 +40,18 @@ def pad_values(X: list[np.ndarray], normalize: str,
     return out, lengths
 
 
+def chunk_steps(x: torch.Tensor, lengths: torch.Tensor, chunk: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Read ``chunk`` consecutive steps as one: (N, T, D) → (N, ⌈T/c⌉, c·D), lengths ⌈len/c⌉.
+
+    The way a picture is read row by row instead of pixel by pixel; the tail is zero-padded."""
+    if chunk == 1:
+        return x, lengths
+    n, t, d = x.shape
+    t2 = -(-t // chunk)
+    x = torch.nn.functional.pad(x, (0, 0, 0, t2 * chunk - t))  # (N, T2·c, D)
+    return x.reshape(n, t2, chunk * d), (lengths + chunk - 1) // chunk  # (N, T2, c·D), (N,)
+
+
 def pad_tokens(texts: list[str], vocab: CharVocab) -> tuple[torch.Tensor, torch.Tensor]:
     ids = [vocab.encode(t) for t in texts]
     lengths = torch.tensor([len(i) for i in ids])
@@ -50,6 +62,6 @@ def pad_tokens(texts: list[str], vocab: CharVocab) -> tuple[torch.Tensor, torch.
 
 
 def to_padded(s: SequenceSet, *, text: bool, vocab: CharVocab | None, normalize: str,
-              stats: tuple[np.ndarray, np.ndarray] | None, y_dtype: torch.dtype) -> Padded:
-    x, lengths = pad_tokens(list(s.X), vocab) if text else pad_values(s.X, normalize, stats)
+              stats: tuple[np.ndarray, np.ndarray] | None, y_dtype: torch.dtype, chunk: int = 1) -> Padded:
+    x, lengths = pad_tokens(list(s.X), vocab) if text else chunk_steps(*pad_values(s.X, normalize, stats), chunk)
     return Padded(x, lengths, torch.as_tensor(np.asarray(s.y), dtype=y_dtype))

@@ -18,6 +18,7 @@ from rnnkit.tasks.forecast.metrics import Forecast
 from rnnkit.tasks.forecast.model import ForecastNet, build_net, gaussian_nll, pinball
 from rnnkit.tasks.forecast.transform import Transform, fit_transform
 from rnnkit.training import StepOutput, TensorBatches, fit
+from rnnkit.training.rng import seed_everything
 
 
 def period_of(cfg: ForecastConfig, series: Series) -> int:
@@ -93,6 +94,7 @@ def train_forecaster(cfg: ForecastConfig, series: Series, out=None) -> tuple[For
     z = tr.forward(series.y)  # (N,)
     u = z[:, None] if series.covariates is None else np.concatenate([z[:, None], tr.covariates(series.covariates)], 1)
     X, Y = windows(u, z, cfg.lags, steps_of(cfg))
+    seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     net = make_net(cfg, u.shape[1])
     if cfg.model == "ar-linear":
         fit_least_squares(net, X, Y)

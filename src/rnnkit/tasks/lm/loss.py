@@ -48,11 +48,26 @@ class _Buffers:
 _BUFFERS = _Buffers()
 
 
+def _low_precision(t: Tensor) -> torch.dtype | None:
+    """The autocast dtype in force for ``t``'s device (mixed precision), or None."""
+    kind = t.device.type
+    return torch.get_autocast_dtype(kind) if torch.is_autocast_enabled(kind) else None
+
+
+def _mm(a: Tensor, b: Tensor, low: torch.dtype | None) -> Tensor:
+    """a @ b as given, or with a float32 result from ``low``-precision operands."""
+    return a @ b if low is None else (a.to(low) @ b.to(low)).float()
+
+
 class _SoftmaxCE(torch.autograd.Function):
     @staticmethod
     def forward(ctx, h: Tensor, W: Tensor, b: Tensor, y: Tensor, inplace: bool) -> Tensor:
-        o = _BUFFERS.take(h.shape[0], W.shape[1], h)  # (N, V)
-        torch.mm(h, W, out=o).add_(b)  # logits
+        low = _low_precision(h)
+        o = _BUFFERS.take(h.shape[0], W.shape[1], W)  # (N, V) float32, like the weights
+        if low is None:
+            torch.mm(h, W, out=o).add_(b)  # logits
+        else:  # mixed precision: the matmul in `low`, the softmax in float32
+            o.copy_(torch.mm(h.to(low), W.to(low))).add_(b)
         picked = o.gather(1, y[:, None])  # (N, 1)
         m = o.amax(dim=1, keepdim=True)  # (N, 1)
         p = o.sub_(m).exp_()  # (N, V) exp(O − max), in place
@@ -60,7 +75,7 @@ class _SoftmaxCE(torch.autograd.Function):
         loss = (m + z.log() - picked).mean()  # log Σ exp O − O_y
         if any(ctx.needs_input_grad[:3]):
             p.div_(z)  # softmax
-            ctx.inplace = inplace
+            ctx.inplace, ctx.low = inplace, low
             ctx.save_for_backward(h, W, p, y)
         else:
             _BUFFERS.give(o)
@@ -72,8 +87,8 @@ class _SoftmaxCE(torch.autograd.Function):
         g = p if ctx.inplace else p.clone()  # (N, V); in place: a second backward raises
         g[torch.arange(g.shape[0], device=g.device), y] -= 1.0  # N·∂E/∂O
         scale = grad / g.shape[0]
-        dh = (g @ W.t()).mul_(scale) if ctx.needs_input_grad[0] else None  # (N, H)
-        dW = (h.t() @ g).mul_(scale) if ctx.needs_input_grad[1] else None  # (H, V)
+        dh = _mm(g, W.t(), ctx.low).mul_(scale).to(h.dtype) if ctx.needs_input_grad[0] else None  # (N, H)
+        dW = _mm(h.t(), g, ctx.low).mul_(scale) if ctx.needs_input_grad[1] else None  # (H, V)
         db = g.sum(0).mul_(scale) if ctx.needs_input_grad[2] else None  # (V,)
         if ctx.inplace:
             _BUFFERS.give(g)
@@ -88,5 +103,7 @@ def softmax_cross_entropy(h: Tensor, W: Tensor, b: Tensor, y: Tensor, *, inplace
     (training) turns the saved probabilities into the gradient in place and recycles the
     buffer: one backward per forward, as in a training step; a second backward through the
     same graph (``retain_graph``) raises autograd's in-place error instead of a wrong result.
+    Under autocast (``--amp``) the three matmuls run in the autocast dtype (bfloat16 on CPU)
+    with float32 results; the softmax and its gradient stay in float32.
     """
     return _SoftmaxCE.apply(h, W, b, y, inplace)

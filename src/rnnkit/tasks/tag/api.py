@@ -22,6 +22,7 @@ from rnnkit.tasks.tag.evaluate import TagScores, score_tags
 from rnnkit.tasks.tag.hmm_tagger import HMMTagger
 from rnnkit.training import StepOutput, fit
 from rnnkit.training.checkpoint import load_model_dir, save_model_dir
+from rnnkit.training.rng import seed_everything
 
 log = logging.getLogger(__name__)
 TASK = "tag"
@@ -86,6 +87,7 @@ def train_bilstm(cfg: TagConfig, train: list[Sentence], dev: list[Sentence] | No
                  init: dict[str, torch.Tensor] | None = None) -> NeuralModel:
     """Train through the engine; the best epoch by dev accuracy is kept."""
     vocab = Vocab.build(train, cfg.min_count)
+    seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     net = build_net(cfg, vocab)
     if init is not None:
         net.load_state_dict(init)
