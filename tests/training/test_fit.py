@@ -143,3 +143,23 @@ def test_resume_finished_run_with_more_epochs_equals_longer_run(tmp_path):
     more, res = run(3, tmp_path / "short", resume=tmp_path / "short")
     assert [r["epoch"] for r in res.history] == [1, 2, 3]
     assert all(torch.equal(long[k], more[k]) for k in long)
+
+
+def test_amp_on_cpu_runs_the_step_in_bfloat16_and_keeps_float32_weights():
+    seen = []
+
+    def step(model, batch):
+        x, y = batch
+        out = model(x)
+        seen.append(out.dtype)  # nn.Linear under CPU autocast → bfloat16
+        return StepOutput(nn.functional.mse_loss(out.float(), y), len(x))
+
+    torch.manual_seed(123)
+    model = Net()
+    fit(model, step, TensorBatches(*_data(), batch_size=16, seed=0),
+        TrainConfig(epochs=1, batch_size=16, quiet=True, amp=True))
+    assert seen and set(seen) == {torch.bfloat16}
+    assert all(p.dtype == torch.float32 for p in model.parameters())
+    seen.clear()
+    fit(model, step, TensorBatches(*_data(), batch_size=16, seed=0), TrainConfig(epochs=1, batch_size=16, quiet=True))
+    assert set(seen) == {torch.float32}  # without --amp nothing changes

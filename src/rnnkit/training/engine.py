@@ -299,6 +299,8 @@ def _build(model: nn.Module, step: StepFn, train: Batches, cfg: TrainConfig, *, 
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
     cuda = ctx.device.type == "cuda"
     amp_dtype = (torch.float16 if cuda else torch.bfloat16) if cfg.amp else None
+    if cfg.amp and not cuda and not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        log.warning("--amp: this CPU has no bfloat16 instructions, so mixed precision will be slower")
     total = cfg.max_steps if cfg.max_steps is not None else cfg.epochs * len(train)
     return _Run(model=model, net=net, step=step, train=train, cfg=cfg, ctx=ctx,
                 opt=make_optimizer(model.parameters(), cfg), sched=Schedule(cfg, total, mode),
