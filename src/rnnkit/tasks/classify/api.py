@@ -86,6 +86,12 @@ def _loss_fn(cfg: ClassifyConfig, y: torch.Tensor, k: int):
     return nn.CrossEntropyLoss(weight=weight)
 
 
+def build_model(cfg: ClassifyConfig, input_size: int, n_outputs: int, vocab_size: int) -> SequenceModel:
+    return SequenceModel(input_size=input_size, n_outputs=n_outputs, cell=cfg.cell, hidden=cfg.hidden,
+                         layers=cfg.layers, bidirectional=cfg.bidirectional, pool=cfg.pool,
+                         dropout=cfg.dropout, vocab_size=vocab_size, embed_dim=cfg.embed_dim)
+
+
 def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
           resume: Path | None = None, init: dict | None = None) -> Trained:
     """Fit a model on ``task.train`` (minus a validation share, if configured)."""
@@ -104,10 +110,7 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
     p = t.padded(fit_set)
     k = 1 if t.regression else len(task.labels)
     seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
-    t.net = SequenceModel(input_size=1 if text else p.x.shape[-1], n_outputs=k, cell=cfg.cell,
-                          hidden=cfg.hidden, layers=cfg.layers, bidirectional=cfg.bidirectional,
-                          pool=cfg.pool, dropout=cfg.dropout, vocab_size=len(vocab) if text else 0,
-                          embed_dim=cfg.embed_dim)
+    t.net = build_model(cfg, 1 if text else p.x.shape[-1], k, len(vocab) if text else 0)
     if init is not None:
         t.net.load_state_dict(init)
     target = (p.y - t.y_mean) / t.y_std if t.regression else p.y
@@ -147,9 +150,7 @@ def load(path: Path, device: str = "auto") -> Trained:
         meta = json.loads(md.read_text("data.json"))
         vocab = CharVocab(meta["vocab"]) if meta["vocab"] is not None else None
         k = 1 if cfg.task == "regression" else len(meta["labels"])
-        net = SequenceModel(input_size=meta["input_size"], n_outputs=k, cell=cfg.cell, hidden=cfg.hidden,
-                            layers=cfg.layers, bidirectional=cfg.bidirectional, pool=cfg.pool,
-                            dropout=cfg.dropout, vocab_size=len(vocab) if vocab else 0, embed_dim=cfg.embed_dim)
+        net = build_model(cfg, meta["input_size"], k, len(vocab) if vocab else 0)
         net.load_state_dict(md.state_dict)
     except (KeyError, RuntimeError, json.JSONDecodeError) as e:
         raise ModelFileError(f"{path}: classifier files are incomplete or inconsistent ({e})") from None

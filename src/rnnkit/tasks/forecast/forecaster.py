@@ -99,6 +99,13 @@ def train_forecaster(cfg: ForecastConfig, series: Series, out=None) -> tuple[For
     if cfg.model == "ar-linear":
         fit_least_squares(net, X, Y)
         return Forecaster(cfg, tr, net.eval(), period), []
+    history = fit_windows(cfg, net, X, Y, out)
+    return Forecaster(cfg, tr, net, period), history
+
+
+def fit_windows(cfg: ForecastConfig, net: ForecastNet, X: torch.Tensor, Y: torch.Tensor, out=None) -> list:
+    """Train ``net`` on windows X (n, K, D) → Y (n, M) through the engine; the latest
+    ``valid_windows`` validate (early stopping) and then calibrate σ. Leaves ``net`` on CPU, eval."""
     loss_fn = pinball if net.params == 5 else gaussian_nll
 
     def step(model, batch):
@@ -112,18 +119,17 @@ def train_forecaster(cfg: ForecastConfig, series: Series, out=None) -> tuple[For
     @torch.no_grad()
     def validate(model):
         model.eval()
-        out = model(Xv.to(next(model.parameters()).device)).cpu()  # (v, M, P)
+        o = model(Xv.to(next(model.parameters()).device)).cpu()  # (v, M, P)
         model.train()
-        return {"loss": float(loss_fn(out, Yv))}
+        return {"loss": float(loss_fn(o, Yv))}
 
-    device = resolve_device(cfg.train.device)
-    net.to(device)
+    net.to(resolve_device(cfg.train.device))
     res = fit(net, step, TensorBatches(X[:n_fit], Y[:n_fit], batch_size=cfg.train.batch_size, seed=cfg.train.seed),
               cfg.train, validate=validate if v else None, out=out, run_config=config_to_dict(cfg))
-    net = net.cpu().eval()
+    net.cpu().eval()
     if v and net.params == 2:
         calibrate_scale(net, Xv, Yv)
-    return Forecaster(cfg, tr, net, period), res.history
+    return res.history
 
 
 def valid_windows(cfg: ForecastConfig, n: int) -> int:
@@ -142,4 +148,4 @@ def calibrate_scale(net: ForecastNet, Xv: torch.Tensor, Yv: torch.Tensor) -> Non
     net.log_scale_shift += c.log()
 
 
-__all__ = ["Forecaster", "make_net", "period_of", "steps_of", "train_forecaster", "windows"]
+__all__ = ["Forecaster", "fit_windows", "make_net", "period_of", "steps_of", "train_forecaster", "windows"]
