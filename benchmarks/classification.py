@@ -42,8 +42,7 @@ OTHER = {
 }
 
 
-def rnnkit_accuracy(name: str, model_kw: dict, train_kw: dict, seed: int) -> tuple[float, float]:
-    task = registry.load(name)
+def rnnkit_accuracy(name: str, task, model_kw: dict, train_kw: dict, seed: int) -> tuple[float, float]:
     cfg = ClassifyConfig(dataset=name, **model_kw)
     cfg = replace(cfg, train=replace(cfg.train, quiet=True, seed=seed, **train_kw))
     t0 = time.perf_counter()
@@ -84,7 +83,8 @@ def main() -> None:
     parts, rows = args.only.split(","), []
     if "ucr" in parts:
         for name, (mkw, tkw) in UCR.items():
-            runs = [rnnkit_accuracy(name, mkw, tkw, s) for s in range(args.seeds)]
+            task = registry.load(name)  # once for all seeds
+            runs = [rnnkit_accuracy(name, task, mkw, tkw, s) for s in range(args.seeds)]
             acc = statistics.median(a for a, _ in runs)
             ed, dtw = one_nn(name, "euclidean"), one_nn(name, "dtw")
             rows.append({"dataset": name, "rnnkit": acc, "1nn_euclid": ed, "1nn_dtw": dtw,
@@ -95,7 +95,8 @@ def main() -> None:
         if part not in parts:
             continue
         try:
-            runs = [rnnkit_accuracy(name, *OTHER[name], seed=s) for s in range(args.seeds)]
+            task = registry.load(name)
+            runs = [rnnkit_accuracy(name, task, *OTHER[name], seed=s) for s in range(args.seeds)]
         except DatasetUnavailable as e:
             print(f"{name}: skipped ({e})")
             continue
