@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnkit.errors import ConfigError
-from rnnkit.nn import GRU, LSTM, RNN
+from rnnkit.nn import GRU, LSTM, RNN, fused_kernels, fused_numba
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 
 CASES = [
@@ -76,16 +76,27 @@ def test_input_gradient_matches():
 
 
 def _inputs(G, B=2, T=4, H=3, masked=True):
+    """Time-major kernel inputs: XW (T, B, G·H), W_h, h0 (B, H), mask (T, B, 1) or None."""
     g = torch.Generator().manual_seed(3)
-    XW = torch.randn(B, T, G * H, dtype=torch.float64, generator=g, requires_grad=True)
+    XW = torch.randn(T, B, G * H, dtype=torch.float64, generator=g, requires_grad=True)
     W_h = (0.5 * torch.randn(H, G * H, dtype=torch.float64, generator=g)).requires_grad_()
     h0 = torch.randn(B, H, dtype=torch.float64, generator=g, requires_grad=True)
-    mask = (torch.arange(T).unsqueeze(0) < torch.tensor([[T], [2]])).unsqueeze(-1) if masked else None
+    mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2]])).unsqueeze(-1) if masked else None
     return XW, W_h, h0, mask
 
 
+@pytest.fixture(params=["compiled", "torch-ops"])
+def backward_steps(request, monkeypatch):
+    """Run a test with the compiled backward steps and with their torch-operator versions
+    (what CUDA and bfloat16 tensors use); never the whole-loop path for small problems."""
+    monkeypatch.setattr(fused_numba, "use_numba", lambda *a: False)
+    if request.param == "torch-ops":
+        monkeypatch.setattr(fused_kernels, "_compiled", lambda *ts: False)
+    return request.param
+
+
 @pytest.mark.parametrize("masked", [False, True])
-def test_gradcheck_lstm_kernel(masked):
+def test_gradcheck_lstm_kernel(masked, backward_steps):
     XW, W_h, h0, mask = _inputs(4, masked=masked)
     c0 = torch.randn_like(h0).requires_grad_()
     assert torch.autograd.gradcheck(lambda a, b, c, d: LSTMKernel.apply(a, b, c, d, mask),
@@ -93,7 +104,7 @@ def test_gradcheck_lstm_kernel(masked):
 
 
 @pytest.mark.parametrize("masked,reset_after", list(itertools.product([False, True], [False, True])))
-def test_gradcheck_gru_kernel(masked, reset_after):
+def test_gradcheck_gru_kernel(masked, reset_after, backward_steps):
     XW, W_h, h0, mask = _inputs(3, masked=masked)
     b_hn = torch.randn(3, dtype=torch.float64, requires_grad=True) if reset_after else None
     if reset_after:
@@ -154,3 +165,26 @@ def test_auto_inference_through_torch_kernel_equals_reference(cls, kw):
     torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
     for a, b in zip(s1, s2, strict=True):
         torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("batch,want_torch", [(4, False), (65, True)])
+def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch):
+    """GRU training under ``auto``: the fused kernel for small batches, torch's for B > 64;
+    either way the same outputs and gradients as the reference loop."""
+    from rnnkit.nn import layers
+
+    calls = []
+    real = layers.forward_torch
+    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
+    ref = GRU(3, 4, reset_after=True, backend="reference")
+    auto = GRU(3, 4, reset_after=True)
+    auto.load_state_dict(ref.state_dict())
+    x, lengths = torch.randn(batch, 5, 3), torch.randint(1, 6, (batch,))
+    (o1, s1), (o2, s2) = ref(x, lengths), auto(x, lengths)
+    assert bool(calls) == want_torch
+    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+    w = torch.randn_like(o1)
+    _loss(o1, s1, w).backward()
+    _loss(o2, s2, w).backward()
+    for (name, p), q in zip(ref.named_parameters(), auto.parameters(), strict=True):
+        torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)

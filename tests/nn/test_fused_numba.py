@@ -34,7 +34,7 @@ def test_numba_loop_equals_torch_loop(monkeypatch, cls, kw, bi, use_lengths):
     real = fused_numba.use_numba
     monkeypatch.setattr(fused_numba, "use_numba", lambda *a: calls.append(1) or real(*a))
     fast = _run(layer, x, lengths, s0, w)
-    assert calls and real(torch.zeros(4, 7, 15), 5)  # the compiled loop did run
+    assert calls and real(torch.zeros(7, 4, 15), 5)  # the compiled loop did run
     monkeypatch.setattr(fused_numba, "use_numba", lambda *a: False)
     slow = _run(layer, x, lengths, s0, w)
     torch.testing.assert_close(fast[0], slow[0], atol=1e-6, rtol=0)
@@ -44,17 +44,17 @@ def test_numba_loop_equals_torch_loop(monkeypatch, cls, kw, bi, use_lengths):
 
 
 def test_large_problems_skip_the_compiled_loop():
-    assert not fused_numba.use_numba(torch.zeros(64, 10, 3 * 256), 256)
-    assert fused_numba.use_numba(torch.zeros(1, 10, 3 * 64), 64)
-    assert not fused_numba.use_numba(torch.zeros(1, 10, 3 * 64, dtype=torch.float16), 64)
+    assert not fused_numba.use_numba(torch.zeros(10, 64, 3 * 256), 256)  # (T, B, G·H)
+    assert fused_numba.use_numba(torch.zeros(10, 1, 3 * 64), 64)
+    assert not fused_numba.use_numba(torch.zeros(10, 1, 3 * 64, dtype=torch.float16), 64)
 
 
 def _inputs(G, B=3, T=5, H=3):
     g = torch.Generator().manual_seed(5)
-    XW = torch.randn(B, T, G * H, dtype=torch.float64, generator=g, requires_grad=True)
+    XW = torch.randn(T, B, G * H, dtype=torch.float64, generator=g, requires_grad=True)  # time-major
     W_h = (0.5 * torch.randn(H, G * H, dtype=torch.float64, generator=g)).requires_grad_()
     h0 = torch.randn(B, H, dtype=torch.float64, generator=g, requires_grad=True)
-    mask = (torch.arange(T).unsqueeze(0) < torch.tensor([[T], [2], [4]])).unsqueeze(-1)
+    mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2, 4]])).unsqueeze(-1)  # (T, B, 1)
     return XW, W_h, h0, mask
 
 

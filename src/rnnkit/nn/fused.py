@@ -1,7 +1,7 @@
 """The fast path: hoisted input projection + fused gates + hand-derived BPTT.
 
 ``run_fused(cell, x, lengths, state, reverse)`` is what ``Recurrent`` calls when its backend
-is ``"fused"``: one matmul ``X W_x + b`` for all steps (B, T, G·H), then a kernel from
+is ``"fused"``: one matmul ``X W_x + b`` for all steps (time-major, T, B, G·H), then a kernel from
 ``fused_kernels`` whose loop only computes ``H_{t−1} W_h`` and whose backward is the BPTT
 recursion written by hand. Deep and bidirectional layers compose it exactly like the
 reference loop. ``step_fused`` is the single-step path for generation, with the stacked
@@ -39,23 +39,27 @@ def stacked_weights(cell: nn.Module) -> tuple[Tensor, Tensor, Tensor | None]:
 
 
 def _project(x: Tensor, W_x: Tensor, b: Tensor | None) -> Tensor:
-    """X W_x + b for every step at once: (B, T, D) → (B, T, G·H), one matmul."""
+    """X W_x + b for every step at once: (B, T, D) → time-major (T, B, G·H), one matmul.
+
+    Free of copies when x is itself a transposed time-major output (a lower fused layer's)."""
     B, T, D = x.shape
-    flat = x.reshape(B * T, D)
+    flat = x.transpose(0, 1).reshape(T * B, D)  # (T·B, D)
     XW = flat @ W_x if b is None else torch.addmm(b, flat, W_x)
-    return XW.view(B, T, -1)
+    return XW.view(T, B, -1)
 
 
 def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse: bool):
-    """One direction of one layer: x (B, T, D) → outputs (B, T, H), final state NamedTuple."""
+    """One direction of one layer: x (B, T, D) → outputs (B, T, H), final state NamedTuple.
+
+    The outputs are a transposed view of the kernel's time-major (T, B, H) buffer."""
     B, T, _ = x.shape
     if state is None:
         state = cell.zero_state(B, device=x.device, dtype=x.dtype)
     if reverse:
         x = reverse_padded(x, lengths)
-    mask = None if lengths is None else time_mask(lengths, T).unsqueeze(-1)  # (B, T, 1)
+    mask = None if lengths is None else time_mask(lengths, T).t().unsqueeze(-1)  # (T, B, 1)
     W_x, W_h, b = stacked_weights(cell)
-    XW = _project(x, W_x, b)  # (B, T, G·H)
+    XW = _project(x, W_x, b)  # (T, B, G·H)
     if isinstance(cell, LSTMCell):
         out, h, c = LSTMKernel.apply(XW, W_h, state.h, state.c, mask)
         final = LSTMState(h, c)
@@ -65,6 +69,7 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
     else:
         out, h = RNNKernel.apply(XW, W_h, state.h, mask, cell.nonlinearity)
         final = RNNState(h)
+    out = out.transpose(0, 1)  # (B, T, H)
     if reverse:
         out = reverse_padded(out, lengths)
     return out, final

@@ -90,11 +90,16 @@ class RecurrentLayer(nn.Module):
             raise IndexError("a unidirectional layer has only direction 0")
         return block.cell
 
-    def _use_torch_kernel(self) -> bool:
-        """``auto``: torch's kernel for LSTM, and for GRU/RNN in inference (faster here)."""
-        return (self.backend == "auto" and torch_compatible(self)
-                and (isinstance(self, LSTM) or not torch.is_grad_enabled())
-                and all(loop.recorded is None for loop in self.modules() if isinstance(loop, Recurrent)))
+    def _use_torch_kernel(self, batch: int) -> bool:
+        """``auto``: torch's kernel where it is the faster one on this CPU (BENCHMARKS.md): LSTM
+        always; GRU/RNN in inference; GRU training with a large batch (B > 64 or B·H > 16384,
+        where our memory-bound backward steps lose to torch's)."""
+        if self.backend != "auto" or not torch_compatible(self) or any(
+                loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
+            return False
+        if isinstance(self, LSTM) or not torch.is_grad_enabled():
+            return True
+        return isinstance(self, GRU) and (batch > 64 or batch * self.hidden_size > 16384)
 
     def _check_state(self, state, batch: int):
         if state is None:
@@ -132,12 +137,12 @@ class RecurrentLayer(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor | None = None, state=None):
         self._check_input(x)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
-        if self._use_torch_kernel():
+        if self._use_torch_kernel(x.shape[0]):
             return forward_torch(self, x, lengths, self._check_state(state, x.shape[0]))
         states, finals = self._split_state(state, x.shape[0]), []
         for l, block in enumerate(self.layers):
-            if l > 0:
-                x = self.drop(x)
+            if l > 0 and self.training and self.dropout > 0:
+                x = self.drop(x.contiguous())  # batch-first memory: the same mask on every backend
             x, final = block(x, lengths, states[l])  # (B, T, H·dirs)
             finals.append(final)
         return x, self._join_state(finals)
