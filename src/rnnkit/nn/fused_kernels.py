@@ -110,11 +110,11 @@ class GRUKernel(torch.autograd.Function):
         Hs = XW.new_empty(T + 1, B, H)  # H_0..H_T
         gates = XW.new_empty(T, B, G3)  # R, Z, H̃
         HW = XW.new_empty(T, B, G3)  # H_{t−1} W_h (+ b_hn on the H̃ block)
-        b3 = None if b_hn is None else torch.cat([b_hn.new_zeros(2 * H), b_hn])  # (3H,)
         Hs[0] = h0
         for t in range(T):
-            hw = torch.mm(Hs[t], W_h, out=HW[t]) if b3 is None else torch.addmm(
-                b3, Hs[t], W_h, out=HW[t])  # (B, 3H)
+            hw = torch.mm(Hs[t], W_h, out=HW[t])  # (B, 3H)
+            if b_hn is not None:
+                hw[:, 2 * H:].add_(b_hn)
             rz, n = gates[t, :, :2 * H], gates[t, :, 2 * H:]
             torch.add(XW[t, :, :2 * H], hw[:, :2 * H], out=rz).sigmoid_()
             torch.addcmul(XW[t, :, 2 * H:], rz[:, :H], hw[:, 2 * H:], out=n).tanh_()

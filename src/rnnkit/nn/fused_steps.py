@@ -20,18 +20,19 @@ Shape legend: B batch, T time, H hidden, G gates (LSTM 4, GRU 3).
 from __future__ import annotations
 
 import numba
+import numpy as np
 import torch
 
 
 @numba.njit(cache=True)
-def _carry(t, b, DH, d_out, H):
-    """DH[t % 2, b] = d_out[t−1, b] (the state gradient before the matmul term)."""
+def _start_row(t, b, DH, d_out):
+    """Row b of step t: (∂E/∂H_t, the ∂E/∂H_{t−1} row set to d_out[t−1, b]) (1-D views)."""
+    dh, dst = DH[1 - t % 2, b], DH[t % 2, b]
     if t > 0:
-        for j in range(H):
-            DH[t % 2, b, j] = d_out[t - 1, b, j]
+        dst[:] = d_out[t - 1, b]
     else:
-        for j in range(H):
-            DH[t % 2, b, j] = 0.0
+        dst[:] = 0
+    return dh, dst
 
 
 @numba.njit(cache=True)
@@ -40,25 +41,23 @@ def lstm_backward_step(t, gates, Cs, TC, DH, dc, d_out, dG, lens):
     TC (T, B, H) tanh(C_t); dc (B, H) ∂E/∂C_t on entry, ∂E/∂C_{t−1} on exit; writes dG[t]
     (B, 4H) = ∂E/∂(pre-activations) in gate order I F O C̃."""
     B, H = dc.shape
+    one = np.ones(1, dc.dtype)[0]  # keeps float32 arithmetic in float32
     for b in range(B):
-        _carry(t, b, DH, d_out, H)
+        dh_row, dst = _start_row(t, b, DH, d_out)
+        g, d, tc_row, c_prev, dcb = gates[t, b], dG[t, b], TC[t, b], Cs[t, b], dc[b]
         if t >= lens[b]:
-            for j in range(4 * H):
-                dG[t, b, j] = 0.0
-            for j in range(H):
-                DH[t % 2, b, j] += DH[1 - t % 2, b, j]
+            d[:] = 0
+            dst += dh_row
             continue
         for j in range(H):
-            dh = DH[1 - t % 2, b, j]
-            i, f = gates[t, b, j], gates[t, b, H + j]
-            o, g = gates[t, b, 2 * H + j], gates[t, b, 3 * H + j]
-            tc = TC[t, b, j]
-            dct = dc[b, j] + dh * o * (1.0 - tc * tc)
-            dG[t, b, j] = dct * g * i * (1.0 - i)
-            dG[t, b, H + j] = dct * Cs[t, b, j] * f * (1.0 - f)
-            dG[t, b, 2 * H + j] = dh * tc * o * (1.0 - o)
-            dG[t, b, 3 * H + j] = dct * i * (1.0 - g * g)
-            dc[b, j] = dct * f
+            dh, tc = dh_row[j], tc_row[j]
+            i, f, o, ct = g[j], g[H + j], g[2 * H + j], g[3 * H + j]
+            dct = dcb[j] + dh * o * (one - tc * tc)
+            d[j] = dct * ct * i * (one - i)
+            d[H + j] = dct * c_prev[j] * f * (one - f)
+            d[2 * H + j] = dh * tc * o * (one - o)
+            d[3 * H + j] = dct * i * (one - ct * ct)
+            dcb[j] = dct * f
 
 
 @numba.njit(cache=True)
@@ -67,26 +66,25 @@ def gru_backward_step(t, gates, HW, Hs, DH, d_out, dGx, dGh, lens):
     ``H_{t−1} W_h`` (+ b_hn on the candidate block), Hs (T+1, B, H) states H_0..H_T. Writes
     dGx[t] = ∂E/∂(XW_t) (R, Z, H̃ pre-activations) and dGh[t] = ∂E/∂(H_{t−1} W_h)
     (the same for R and Z; R⊙∂E/∂pre_H̃ for the candidate)."""
-    B = lens.shape[0]
-    H = Hs.shape[2]
+    B, H = lens.shape[0], Hs.shape[2]
+    one = np.ones(1, Hs.dtype)[0]
     for b in range(B):
-        _carry(t, b, DH, d_out, H)
+        dh_row, dst = _start_row(t, b, DH, d_out)
+        g, hw, h_prev, dx, dw = gates[t, b], HW[t, b], Hs[t, b], dGx[t, b], dGh[t, b]
         if t >= lens[b]:
-            for j in range(3 * H):
-                dGx[t, b, j] = 0.0
-                dGh[t, b, j] = 0.0
-            for j in range(H):
-                DH[t % 2, b, j] += DH[1 - t % 2, b, j]
+            dx[:] = 0
+            dw[:] = 0
+            dst += dh_row
             continue
         for j in range(H):
-            dh = DH[1 - t % 2, b, j]
-            r, z, n = gates[t, b, j], gates[t, b, H + j], gates[t, b, 2 * H + j]
-            dn = dh * (1.0 - z) * (1.0 - n * n)
-            dz = dh * (Hs[t, b, j] - n) * z * (1.0 - z)
-            dr = dn * HW[t, b, 2 * H + j] * r * (1.0 - r)
-            dGx[t, b, j], dGx[t, b, H + j], dGx[t, b, 2 * H + j] = dr, dz, dn
-            dGh[t, b, j], dGh[t, b, H + j], dGh[t, b, 2 * H + j] = dr, dz, dn * r
-            DH[t % 2, b, j] += dh * z
+            dh = dh_row[j]
+            r, z, n = g[j], g[H + j], g[2 * H + j]
+            dn = dh * (one - z) * (one - n * n)
+            dz = dh * (h_prev[j] - n) * z * (one - z)
+            dr = dn * hw[2 * H + j] * r * (one - r)
+            dx[j], dx[H + j], dx[2 * H + j] = dr, dz, dn
+            dw[j], dw[H + j], dw[2 * H + j] = dr, dz, dn * r
+            dst[j] += dh * z
 
 
 # Torch-operator versions of the two steps, for tensors numba cannot take (CUDA, bfloat16).
