@@ -7,7 +7,7 @@ alternating implementations, after warm-up, and report medians: ms, the ratio to
 sgemm peak measured in the same run. Also one-step generation latency (B=1, H=256 LSTM, 1000
 steps) against calling torch.nn.LSTM with T=1 in a loop.
 
-    python benchmarks/layers.py [--quick] [--reps N] [--json PATH]
+    python benchmarks/layers.py [--quick] [--reps N] [--json PATH] [--malloc keep|default]
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import time
 
 import torch
 
+from rnnkit.allocator import keep_freed_memory
 from rnnkit.nn import from_torch
 
 SHAPES = [(64, 100, 128, 256, 1), (32, 200, 64, 128, 2), (1, 1000, 32, 64, 1), (256, 50, 256, 512, 1)]
@@ -146,9 +147,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--json", help="write the results as JSON")
+    ap.add_argument("--malloc", choices=("keep", "default"), default="keep",
+                    help="keep: recycle freed memory as the rnnkit CLI does (rnnkit.allocator), "
+                         "for torch.nn and rnnkit alike; default: glibc's defaults")
     args = ap.parse_args()
+    kept = args.malloc == "keep" and keep_freed_memory()
     peak = sgemm_peak(256 if args.quick else 2048)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
+          f"malloc {'keep freed memory' if kept else 'glibc defaults'}")
     print(f"sgemm peak (same run): {peak:.1f} GFLOP/s")
     rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak)
     gen = bench_generation(20 if args.quick else 1000, 2 if args.quick else args.reps)
@@ -157,7 +163,8 @@ def main() -> None:
     if args.json:
         from rnnkit.atomic import write_json
         write_json(args.json, {"sgemm_peak_gflops": peak, "layers": rows, "generation": gen,
-                               "torch": torch.__version__, "threads": torch.get_num_threads()})
+                               "torch": torch.__version__, "threads": torch.get_num_threads(),
+                               "malloc": "keep" if kept else "default"})
 
 
 if __name__ == "__main__":

@@ -168,11 +168,14 @@ def test_auto_inference_through_torch_kernel_equals_reference(cls, kw):
 
 
 @pytest.mark.parametrize("batch,want_torch", [(4, False), (65, True)])
-def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch):
-    """GRU training under ``auto``: the fused kernel for small batches, torch's for B > 64;
-    either way the same outputs and gradients as the reference loop."""
+@pytest.mark.parametrize("kept", [False, True])
+def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch, kept):
+    """GRU training under ``auto``: the fused kernel for small batches, torch's for B > 64
+    unless freed memory is kept (then always fused); always the reference's results."""
     from rnnkit.nn import layers
 
+    monkeypatch.setattr(layers, "freed_memory_kept", lambda: kept)
+    want_torch = want_torch and not kept
     calls = []
     real = layers.forward_torch
     monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))

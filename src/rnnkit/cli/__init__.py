@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 
+from rnnkit.allocator import configure_from_env
 from rnnkit.errors import RnnkitError
 
 # One line per command module; each module defines register(subparsers).
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_from_env()  # recycle freed buffers (glibc); RNNKIT_MALLOC=default turns it off
     try:
         return int(args.func(args) or 0)
     except RnnkitError as e:

@@ -17,8 +17,10 @@ Backends (equal within 1e-5, tested): ``"reference"`` runs the lecture's cell eq
 by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses the gates and
 back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``; ``"auto"``
 (default) picks the fastest correct path measured on CPU: torch's own kernel
-(``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers and, in inference,
-for torch-compatible GRU/RNN layers; the fused path otherwise.
+(``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers, in inference for
+torch-compatible GRU/RNN layers, and for large-batch GRU training under glibc's default
+allocator (see ``_use_torch_kernel``); the fused path otherwise. Outputs of the fused path are
+(B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to flatten them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from rnnkit.allocator import freed_memory_kept
 from rnnkit.errors import ConfigError, ShapeError
 from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused import step_fused, supports_fused
@@ -92,14 +95,16 @@ class RecurrentLayer(nn.Module):
 
     def _use_torch_kernel(self, batch: int) -> bool:
         """``auto``: torch's kernel where it is the faster one on this CPU (BENCHMARKS.md): LSTM
-        always; GRU/RNN in inference; GRU training with a large batch (B > 64 or B·H > 16384,
-        where our memory-bound backward steps lose to torch's)."""
+        always; GRU/RNN in inference; GRU training with a large batch (B > 64 or B·H > 16384)
+        unless ``rnnkit.allocator`` keeps freed memory: with glibc's defaults the fused kernel's
+        large buffers are page-faulted in on every call, and torch's GRU is then faster there."""
         if self.backend != "auto" or not torch_compatible(self) or any(
                 loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
             return False
         if isinstance(self, LSTM) or not torch.is_grad_enabled():
             return True
-        return isinstance(self, GRU) and (batch > 64 or batch * self.hidden_size > 16384)
+        return (isinstance(self, GRU) and not freed_memory_kept()
+                and (batch > 64 or batch * self.hidden_size > 16384))
 
     def _check_state(self, state, batch: int):
         if state is None:
