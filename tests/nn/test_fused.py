@@ -191,3 +191,23 @@ def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch, kep
     _loss(o2, s2, w).backward()
     for (name, p), q in zip(ref.named_parameters(), auto.parameters(), strict=True):
         torch.testing.assert_close(q.grad, p.grad, atol=1e-5, rtol=1e-5, msg=name)
+
+
+@pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (GRU, {}), (LSTM, {}), (RNN, {})])
+def test_fused_under_cpu_autocast_follows_reference(cls, kw):
+    """--amp on CPU: bfloat16 autocast through the fused kernels (whose out= matmuls autocast
+    does not reach) gives the reference's outputs and gradients to bfloat16 accuracy."""
+    torch.manual_seed(0)
+    fused, ref = cls(4, 40, backend="fused", **kw), cls(4, 40, backend="reference", **kw)
+    ref.load_state_dict(fused.state_dict())
+    x, lengths = torch.randn(70, 6, 4), torch.randint(1, 7, (70,))  # B·H large: no numba loop
+    results = []
+    for m in (fused, ref):
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            out, _ = m(x, lengths)
+        out.float().pow(2).mean().backward()
+        results.append((out.float(), [p.grad for p in m.parameters()]))
+    (o1, g1), (o2, g2) = results
+    assert (o1 - o2).abs().max() < 0.05
+    for a, b in zip(g1, g2, strict=True):
+        assert a.dtype == torch.float32 and (a - b).norm() <= 0.05 * b.norm() + 1e-6

@@ -59,12 +59,14 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
         x = reverse_padded(x, lengths)
     mask = None if lengths is None else time_mask(lengths, T).t().unsqueeze(-1)  # (T, B, 1)
     W_x, W_h, b = stacked_weights(cell)
-    XW = _project(x, W_x, b)  # (T, B, G·H)
+    XW = _project(x, W_x, b)  # (T, B, G·H); bfloat16/float16 under autocast
+    W_h = W_h.to(XW.dtype)  # the kernels' out= matmuls bypass autocast: one dtype throughout
     if isinstance(cell, LSTMCell):
         out, h, c = LSTMKernel.apply(XW, W_h, state.h, state.c, mask)
         final = LSTMState(h, c)
     elif isinstance(cell, GRUCell):
-        out, h = GRUKernel.apply(XW, W_h, cell.b_hn, state.h, mask, cell.reset_after)
+        b_hn = None if cell.b_hn is None else cell.b_hn.to(XW.dtype)
+        out, h = GRUKernel.apply(XW, W_h, b_hn, state.h, mask, cell.reset_after)
         final = RNNState(h)
     else:
         out, h = RNNKernel.apply(XW, W_h, state.h, mask, cell.nonlinearity)
