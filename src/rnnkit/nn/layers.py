@@ -93,16 +93,18 @@ class RecurrentLayer(nn.Module):
             raise IndexError("a unidirectional layer has only direction 0")
         return block.cell
 
-    def _use_torch_kernel(self, batch: int) -> bool:
-        """``auto``: torch's kernel where it is the faster one on this CPU (BENCHMARKS.md): LSTM
-        always; GRU/RNN in inference; GRU training with a large batch (B > 64 or B·H > 16384)
-        unless ``rnnkit.allocator`` keeps freed memory: with glibc's defaults the fused kernel's
-        large buffers are page-faulted in on every call, and torch's GRU is then faster there."""
+    def _use_torch_kernel(self, x: Tensor) -> bool:
+        """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
+        (cuDNN). On CPU: LSTM always; GRU/RNN in inference; GRU training with a large batch
+        (B > 64 or B·H > 16384) unless ``rnnkit.allocator`` keeps freed memory: with glibc's
+        defaults the fused kernel's large buffers are page-faulted in on every call, and
+        torch's GRU is then faster there."""
         if self.backend != "auto" or not torch_compatible(self) or any(
                 loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
             return False
-        if isinstance(self, LSTM) or not torch.is_grad_enabled():
+        if x.device.type == "cuda" or isinstance(self, LSTM) or not torch.is_grad_enabled():
             return True
+        batch = x.shape[0]
         return (isinstance(self, GRU) and not freed_memory_kept()
                 and (batch > 64 or batch * self.hidden_size > 16384))
 
@@ -142,7 +144,7 @@ class RecurrentLayer(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor | None = None, state=None):
         self._check_input(x)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
-        if self._use_torch_kernel(x.shape[0]):
+        if self._use_torch_kernel(x):
             return forward_torch(self, x, lengths, self._check_state(state, x.shape[0]))
         states, finals = self._split_state(state, x.shape[0]), []
         for l, block in enumerate(self.layers):
