@@ -46,6 +46,21 @@ def _backward_setup(ctx, d_out: Tensor, d_hT: Tensor, H: int):
     return d_out, DH, mask
 
 
+def _run_backward_steps(compiled_step, torch_step, bufs, *, mask, dG: Tensor, W_h: Tensor, DH: Tensor) -> None:
+    """The BPTT loop from T−1 down to 0: each step's element-wise part (``fused_steps``:
+    compiled on CPU, torch operators elsewhere) fills dG_t and sets DH[t % 2] to ∂E/∂out_{t−1};
+    then one matmul adds dG_t W_hᵀ, completing ∂E/∂H_{t−1}."""
+    T, B, _ = dG.shape
+    W_hT = W_h.t().contiguous()  # (G·H, H)
+    if _compiled(*bufs):
+        step, bufs, last = compiled_step, [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
+    else:
+        step, last = torch_step, mask
+    for t in reversed(range(T)):
+        step(t, *bufs, last)
+        DH[t % 2].addmm_(dG[t], W_hT)  # + dG_t W_hᵀ
+
+
 class LSTMKernel(torch.autograd.Function):
     """I, F, O = σ(·), C̃ = tanh(·); C_t = F⊙C_{t−1} + I⊙C̃; H_t = O⊙tanh(C_t)."""
 
@@ -80,15 +95,8 @@ class LSTMKernel(torch.autograd.Function):
         d_out, DH, mask = _backward_setup(ctx, d_out, d_hT, H)
         dG = torch.empty_like(gates)  # ∂E/∂(pre-activations)
         dc = d_cT.clone(memory_format=torch.contiguous_format)  # (B, H) ∂E/∂C_t
-        W_hT = W_h.t().contiguous()  # (4H, H)
-        bufs = (gates, Cs, TC, DH, dc, d_out, dG)
-        if _compiled(*bufs):
-            step, bufs, last = steps.lstm_backward_step, [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
-        else:
-            step, last = steps.lstm_backward_step_torch, mask
-        for t in reversed(range(T)):
-            step(t, *bufs, last)  # dG_t; dc ← ∂E/∂C_{t−1}; DH[t % 2] ← ∂E/∂out_{t−1}
-            DH[t % 2].addmm_(dG[t], W_hT)  # + dG_t W_hᵀ
+        _run_backward_steps(steps.lstm_backward_step, steps.lstm_backward_step_torch,
+                            (gates, Cs, TC, DH, dc, d_out, dG), mask=mask, dG=dG, W_h=W_h, DH=DH)
         dW_h = Hs[:-1].reshape(-1, H).t() @ dG.view(-1, G4)  # (H, 4H): one matmul
         return dG, dW_h, DH[0], dc, None
 
@@ -137,15 +145,8 @@ class GRUKernel(torch.autograd.Function):
         d_out, DH, mask = _backward_setup(ctx, d_out, d_hT, H)
         dGx = torch.empty_like(gates)  # ∂E/∂XW_t
         dGh = torch.empty_like(gates)  # ∂E/∂(H_{t−1} W_h + b)
-        W_hT = W_h.t().contiguous()  # (3H, H)
-        bufs = (gates, HW, Hs, DH, d_out, dGx, dGh)
-        if _compiled(*bufs):
-            step, bufs, last = steps.gru_backward_step, [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
-        else:
-            step, last = steps.gru_backward_step_torch, mask
-        for t in reversed(range(T)):
-            step(t, *bufs, last)
-            DH[t % 2].addmm_(dGh[t], W_hT)  # + dGh_t W_hᵀ
+        _run_backward_steps(steps.gru_backward_step, steps.gru_backward_step_torch,
+                            (gates, HW, Hs, DH, d_out, dGx, dGh), mask=mask, dG=dGh, W_h=W_h, DH=DH)
         dW_h = Hs[:-1].reshape(-1, H).t() @ dGh.view(-1, G3)  # (H, 3H): one matmul
         db_hn = dGh[:, :, 2 * H:].sum((0, 1)) if ctx.has_b_hn else None
         return dGx, dW_h, db_hn, DH[0], None, None
