@@ -149,8 +149,16 @@ def test_backend_errors():
     assert LSTM(3, 4, backend="reference").layers[0].backend == "reference"
 
 
+@pytest.fixture
+def torch_kernels(monkeypatch):
+    """``auto`` as for problems too big for the compiled loops, whatever the test's size."""
+    from rnnkit.nn import layers
+
+    monkeypatch.setattr(layers.RecurrentLayer, "_compiled_loop_wins", lambda self, x: False)
+
+
 @pytest.mark.parametrize("bi,use_lengths", list(itertools.product([False, True], [False, True])))
-def test_auto_lstm_torch_kernel_equals_reference(bi, use_lengths):
+def test_auto_lstm_torch_kernel_equals_reference(torch_kernels, bi, use_lengths):
     ref = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="reference")
     auto = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="auto")
     auto.load_state_dict(ref.state_dict())
@@ -158,7 +166,7 @@ def test_auto_lstm_torch_kernel_equals_reference(bi, use_lengths):
 
 
 @pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (RNN, {"nonlinearity": "relu"}), (LSTM, {})])
-def test_auto_inference_through_torch_kernel_equals_reference(cls, kw):
+def test_auto_inference_through_torch_kernel_equals_reference(torch_kernels, cls, kw):
     ref = cls(3, 5, num_layers=2, bidirectional=True, backend="reference", **kw)
     auto = cls(3, 5, num_layers=2, bidirectional=True, **kw)
     auto.load_state_dict(ref.state_dict())
@@ -172,7 +180,7 @@ def test_auto_inference_through_torch_kernel_equals_reference(cls, kw):
 
 @pytest.mark.parametrize("batch,want_torch", [(4, False), (65, True)])
 @pytest.mark.parametrize("kept", [False, True])
-def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch, kept):
+def test_auto_gru_training_dispatch_by_batch(monkeypatch, torch_kernels, batch, want_torch, kept):
     """GRU training under ``auto``: the fused kernel for small batches, torch's for B > 64
     unless freed memory is kept (then always fused); always the reference's results."""
     from rnnkit.nn import layers
@@ -186,6 +194,24 @@ def test_auto_gru_training_dispatch_by_batch(monkeypatch, batch, want_torch, kep
     auto = GRU(3, 4, reset_after=True)
     auto.load_state_dict(ref.state_dict())
     _assert_same_results(ref, auto, torch.randn(batch, 5, 3), torch.randint(1, 6, (batch,)))
+    assert bool(calls) == want_torch
+
+
+@pytest.mark.parametrize("cls,kw,B,H,grad,want_torch", [
+    (LSTM, {}, 1, 64, True, False), (LSTM, {}, 4, 32, False, False), (LSTM, {}, 8, 32, True, True),
+    (LSTM, {}, 1, 128, True, True), (GRU, {"reset_after": True}, 16, 64, False, False),
+    (GRU, {"reset_after": True}, 32, 128, False, True), (RNN, {}, 4, 256, False, False),
+    (RNN, {}, 64, 128, False, True)])
+def test_auto_small_problems_run_the_compiled_loops(monkeypatch, cls, kw, B, H, grad, want_torch):
+    """On CPU, ``auto`` sends small problems to the fused path (its compiled whole loops),
+    larger ones to torch's kernel; the thresholds are the ones BENCHMARKS.md measured."""
+    from rnnkit.nn import layers
+
+    calls, real = [], layers.forward_torch
+    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
+    layer = cls(3, H, **kw)
+    with torch.set_grad_enabled(grad):
+        layer(torch.randn(B, 2, 3))
     assert bool(calls) == want_torch
 
 

@@ -7,20 +7,20 @@ import itertools
 import pytest
 import torch
 
-from rnnkit.nn import GRU, RNN, fused_numba
-from rnnkit.nn.fused_kernels import GRUKernel, RNNKernel
+from rnnkit.nn import GRU, LSTM, RNN, fused_numba
+from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 
 
 def _run(layer, x, lengths, s0, w):
     out, st = layer(x, lengths, s0)
-    loss = (out * w).sum() + 2 * st.h.pow(2).sum()
+    loss = (out * w).sum() + 2 * sum(s.pow(2).sum() for s in st)  # every state field
     grads = torch.autograd.grad(loss, [x, *layer.parameters()])
     return out, st.h, grads
 
 
 @pytest.mark.parametrize("cls,kw,bi,use_lengths", [
     (c, k, bi, ul) for (c, k), bi, ul in itertools.product(
-        [(RNN, {}), (RNN, {"nonlinearity": "relu"}), (GRU, {"reset_after": True}),
+        [(RNN, {}), (RNN, {"nonlinearity": "relu"}), (LSTM, {}), (GRU, {"reset_after": True}),
          (GRU, {"reset_after": True, "bias": False})], [False, True], [False, True])])
 def test_numba_loop_equals_torch_loop(monkeypatch, cls, kw, bi, use_lengths):
     torch.manual_seed(11)
@@ -28,7 +28,7 @@ def test_numba_loop_equals_torch_loop(monkeypatch, cls, kw, bi, use_lengths):
     x = torch.randn(4, 7, 3, requires_grad=True)
     lengths = torch.tensor([7, 2, 5, 1]) if use_lengths else None
     s0 = layer.zero_state(4)
-    s0 = type(s0)(torch.randn_like(s0.h))
+    s0 = type(s0)(*(torch.randn_like(t) for t in s0))
     w = torch.randn(4, 7, 5 * (2 if bi else 1))
     calls = []
     real = fused_numba.use_numba
@@ -70,3 +70,11 @@ def test_gradcheck_numba_gru():
     b_hn = torch.randn(3, dtype=torch.float64, requires_grad=True)
     fn = lambda a, b, c, d: GRUKernel.apply(a, b, c, d, mask, True)  # noqa: E731
     assert torch.autograd.gradcheck(fn, (XW, W_h, b_hn, h0))
+
+
+def test_gradcheck_numba_lstm():
+    XW, W_h, h0, mask = _inputs(4)
+    c0 = torch.randn_like(h0).requires_grad_()
+    assert fused_numba.use_numba(XW, 3)
+    fn = lambda a, b, c, d: LSTMKernel.apply(a, b, c, d, mask)  # noqa: E731  (out, H_T, C_T)
+    assert torch.autograd.gradcheck(fn, (XW, W_h, h0, c0))

@@ -13,8 +13,9 @@ and pass gradients straight through (backward). Outputs are zero at padded steps
 
 Gate order: LSTM (i, f, o, c) — I, F, O, C̃; GRU (r, z, h) — R, Z, H̃; RNN (h).
 The element-wise part of each LSTM/GRU backward step is compiled (``fused_steps``) on CPU.
-Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; RNN tanh/relu, GRU ``reset_after``)
-run whole loops compiled by numba (``fused_numba``): per-op overhead dominates there.
+Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; LSTM, RNN tanh/relu, GRU
+``reset_after``) run whole loops compiled by numba, forward (``fused_numba``) and backward
+(``fused_steps``): per-op overhead dominates there. Both loops fill the same buffers.
 """
 
 from __future__ import annotations
@@ -46,19 +47,26 @@ def _backward_setup(ctx, d_out: Tensor, d_hT: Tensor, H: int):
     return d_out, DH, mask
 
 
-def _run_backward_steps(compiled_step, torch_step, bufs, *, mask, dG: Tensor, W_h: Tensor, DH: Tensor) -> None:
+def _run_backward_steps(compiled, torch_step, bufs, *, mask, dG: Tensor, W_h: Tensor, DH: Tensor) -> None:
     """The BPTT loop from T−1 down to 0: each step's element-wise part (``fused_steps``:
     compiled on CPU, torch operators elsewhere) fills dG_t and sets DH[t % 2] to ∂E/∂out_{t−1};
-    then one matmul adds dG_t W_hᵀ, completing ∂E/∂H_{t−1}."""
-    T, B, _ = dG.shape
-    W_hT = W_h.t().contiguous()  # (G·H, H)
-    if _compiled(*bufs):
-        step, bufs, last = compiled_step, [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
-    else:
-        step, last = torch_step, mask
+    then one matmul adds dG_t W_hᵀ, completing ∂E/∂H_{t−1}. ``compiled`` is the pair (step,
+    whole loop) of compiled functions; small problems run the whole loop compiled."""
+    T, B, GH = dG.shape
+    W_hT = W_h.detach().t().contiguous()  # (G·H, H)
+    if not _compiled(*bufs):
+        for t in reversed(range(T)):
+            torch_step(t, *bufs, mask)
+            DH[t % 2].addmm_(dG[t], W_hT)  # + dG_t W_hᵀ
+        return
+    step, loop = compiled
+    arrays, lens = [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
+    if nb.use_numba(dG, W_h.shape[0]):
+        loop(*arrays, lens, W_hT.numpy())
+        return
     for t in reversed(range(T)):
-        step(t, *bufs, last)
-        DH[t % 2].addmm_(dG[t], W_hT)  # + dG_t W_hᵀ
+        step(t, *arrays, lens)
+        DH[t % 2].addmm_(dG[t], W_hT)
 
 
 class LSTMKernel(torch.autograd.Function):
@@ -68,6 +76,10 @@ class LSTMKernel(torch.autograd.Function):
     def forward(ctx, XW: Tensor, W_h: Tensor, h0: Tensor, c0: Tensor, mask: Tensor | None):
         T, B, G4 = XW.shape
         H = G4 // 4
+        if nb.use_numba(XW, H):  # small problem: one compiled loop, same buffers
+            Hs, Cs, TC, gates = (torch.from_numpy(a) for a in nb.lstm_forward(
+                nb.np_of(XW), nb.np_of(W_h), nb.np_of(h0), nb.np_of(c0), nb.lengths_of(mask, B, T)))
+            return _lstm_finish(ctx, W_h, Hs, Cs, TC, gates, mask)
         Hs = XW.new_empty(T + 1, B, H)  # H_0..H_T (states after masking)
         Cs = XW.new_empty(T + 1, B, H)  # C_0..C_T
         TC = XW.new_empty(T, B, H)  # tanh(C_t), kept for the backward pass
@@ -83,9 +95,7 @@ class LSTMKernel(torch.autograd.Function):
             if mask is not None:  # padded steps keep the state
                 torch.where(mask[t], h, Hs[t], out=h)
                 torch.where(mask[t], c, Cs[t], out=c)
-        out = Hs[1:] if mask is None else Hs[1:] * mask  # (T, B, H)
-        ctx.save_for_backward(W_h, Hs, Cs, TC, gates, mask)
-        return out, Hs[T].clone(), Cs[T].clone()
+        return _lstm_finish(ctx, W_h, Hs, Cs, TC, gates, mask)
 
     @staticmethod
     def backward(ctx, d_out: Tensor, d_hT: Tensor, d_cT: Tensor):
@@ -95,10 +105,18 @@ class LSTMKernel(torch.autograd.Function):
         d_out, DH, mask = _backward_setup(ctx, d_out, d_hT, H)
         dG = torch.empty_like(gates)  # ∂E/∂(pre-activations)
         dc = d_cT.clone(memory_format=torch.contiguous_format)  # (B, H) ∂E/∂C_t
-        _run_backward_steps(steps.lstm_backward_step, steps.lstm_backward_step_torch,
+        _run_backward_steps((steps.lstm_backward_step, steps.lstm_backward_loop), steps.lstm_backward_step_torch,
                             (gates, Cs, TC, DH, dc, d_out, dG), mask=mask, dG=dG, W_h=W_h, DH=DH)
         dW_h = Hs[:-1].reshape(-1, H).t() @ dG.view(-1, G4)  # (H, 4H): one matmul
         return dG, dW_h, DH[0], dc, None
+
+
+def _lstm_finish(ctx, W_h, Hs, Cs, TC, gates, mask):
+    """Save the forward buffers; outputs (T, B, H) zero at pads, final H and C (B, H)."""
+    ctx.save_for_backward(W_h, Hs, Cs, TC, gates, mask)
+    T = gates.shape[0]
+    out = Hs[1:] if mask is None else Hs[1:] * mask
+    return out, Hs[T].clone(), Cs[T].clone()
 
 
 class GRUKernel(torch.autograd.Function):
@@ -110,7 +128,7 @@ class GRUKernel(torch.autograd.Function):
                 mask: Tensor | None, reset_after: bool):
         T, B, G3 = XW.shape
         H = G3 // 3
-        ctx.lens, ctx.reset_after, ctx.has_b_hn = None, reset_after, b_hn is not None
+        ctx.reset_after, ctx.has_b_hn = reset_after, b_hn is not None
         if not reset_after:
             return _gru_lecture_forward(ctx, XW, W_h, h0, mask)
         if nb.use_numba(XW, H):  # small problem: one compiled loop
@@ -137,15 +155,13 @@ class GRUKernel(torch.autograd.Function):
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         if not ctx.reset_after:
             return _gru_lecture_backward(ctx, d_out, d_hT)
-        if ctx.lens is not None:
-            return GRUKernel._backward_numba(ctx, d_out, d_hT)
         W_h, Hs, gates, HW, _ = ctx.saved_tensors
         T, B, G3 = gates.shape
         H = G3 // 3
         d_out, DH, mask = _backward_setup(ctx, d_out, d_hT, H)
         dGx = torch.empty_like(gates)  # ∂E/∂XW_t
         dGh = torch.empty_like(gates)  # ∂E/∂(H_{t−1} W_h + b)
-        _run_backward_steps(steps.gru_backward_step, steps.gru_backward_step_torch,
+        _run_backward_steps((steps.gru_backward_step, steps.gru_backward_loop), steps.gru_backward_step_torch,
                             (gates, HW, Hs, DH, d_out, dGx, dGh), mask=mask, dG=dGh, W_h=W_h, DH=DH)
         dW_h = Hs[:-1].reshape(-1, H).t() @ dGh.view(-1, G3)  # (H, 3H): one matmul
         db_hn = dGh[:, :, 2 * H:].sum((0, 1)) if ctx.has_b_hn else None
@@ -154,23 +170,12 @@ class GRUKernel(torch.autograd.Function):
     @staticmethod
     def _forward_numba(ctx, XW, W_h, b_hn, h0, mask):
         T, B, G3 = XW.shape
-        ctx.lens = nb.lengths_of(mask, B, T)
         bn = nb.np_of(b_hn) if b_hn is not None else XW.new_zeros(G3 // 3).numpy()
-        Hs, gates, aux = (torch.from_numpy(a) for a in nb.gru_forward(
-            nb.np_of(XW), nb.np_of(W_h), bn, nb.np_of(h0), ctx.lens))
-        ctx.save_for_backward(W_h, Hs, gates, aux, mask)
+        Hs, gates, HW = (torch.from_numpy(a) for a in nb.gru_forward(
+            nb.np_of(XW), nb.np_of(W_h), bn, nb.np_of(h0), nb.lengths_of(mask, B, T)))
+        ctx.save_for_backward(W_h, Hs, gates, HW, mask)
         out = Hs[1:] if mask is None else Hs[1:] * mask  # (T, B, H)
         return out, Hs[-1].clone()
-
-    @staticmethod
-    def _backward_numba(ctx, d_out, d_hT):
-        W_h, Hs, gates, aux, mask = ctx.saved_tensors
-        if mask is not None:
-            d_out = d_out * mask
-        dG, dA, dh = (torch.from_numpy(a) for a in nb.gru_backward(
-            Hs.numpy(), gates.numpy(), aux.numpy(), nb.np_of(d_out), nb.np_of(d_hT),
-            nb.np_of(W_h), ctx.lens))
-        return _gru_weight_grads(ctx, Hs, dG, dA, aux, dh)
 
 
 def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
@@ -289,7 +294,7 @@ class RNNKernel(torch.autograd.Function):
         if ctx.lens is not None:
             d_out = d_out if mask is None else d_out * mask
             dZ, dh = (torch.from_numpy(a) for a in nb.rnn_backward(
-                A.numpy(), nb.np_of(d_out), nb.np_of(d_hT), nb.np_of(W_h), ctx.lens, ctx.f_name == "relu"))
+                A.numpy(), nb.np_of(d_out), nb.np_of(d_hT), nb.np_of(W_h.t()), ctx.lens, ctx.f_name == "relu"))
             return dZ, Hs[:-1].reshape(-1, H).t() @ dZ.reshape(-1, H), dh, None, None
         dZ = _act_grad(ctx.f_name, A)  # (T, B, H) f′, filled with ∂E/∂z below
         if mask is not None:

@@ -1,26 +1,28 @@
-"""Compiled time loops for small recurrent problems (numba), used inside the fused kernels.
+"""Compiled forward time loops for small recurrent problems (numba), used by the fused kernels.
 
 For a small batch and hidden size (e.g. B=1, H=64) a time step is a few thousand
 multiply-adds, and calling ~10 torch operators per step costs far more than the arithmetic.
-These loops run the same recursions as ``fused_kernels`` (RNN with tanh/relu, GRU with
-``reset_after``) as one compiled loop per sequence; the kernels still do the input
-projection and the weight gradients as large torch matmuls. Same conventions as there:
-XW (T, B, G·H) pre-projected inputs (time-major), W (H, G·H), lens (B,) valid steps, padded steps keep the
-state and pass gradients through; gate/aux/gradient buffers are zero at padded steps.
+These loops run the same recursions as ``fused_kernels`` (LSTM; GRU with ``reset_after``; RNN
+with tanh/relu) as one compiled loop, and return the same buffers as the kernels' torch
+loops, so the backward pass is shared (compiled whole, ``fused_steps``, for small problems).
+The kernels still do the input projection and the weight gradients as large torch matmuls.
+Same conventions as there: XW (T, B, G·H) pre-projected inputs (time-major), W (H, G·H),
+lens (B,) valid steps; padded steps keep the state (their gate buffers are not used).
+σ and tanh are ``numba_math``'s (vectorised for float32).
 
-Shape legend: B batch, T time, H hidden, G gates (GRU 3, RNN 1).
+Shape legend: B batch, T time, H hidden, G gates (LSTM 4, GRU 3, RNN 1).
 """
 
 from __future__ import annotations
-
-import math
 
 import numba
 import numpy as np
 import torch
 from torch import Tensor
 
-SMALL_STEP_WORK = 1 << 16  # B·G·H² multiply-adds per step below which the compiled loop wins
+from rnnkit.nn.numba_math import add_mat_mat, sigmoid_, tanh_
+
+SMALL_STEP_WORK = 1 << 19  # B·G·H² multiply-adds per step up to which the compiled loop wins
 NUMBA_RNN_ACTIVATIONS = ("tanh", "relu")
 
 
@@ -42,112 +44,109 @@ def np_of(t: Tensor) -> np.ndarray:
     return t.detach().contiguous().numpy()
 
 
-@numba.njit(cache=True, fastmath=False)
-def _vec_mat(v, W, out):  # out[j] += Σ_k v[k] W[k, j]
-    for k in range(W.shape[0]):
-        vk = v[k]
-        for j in range(W.shape[1]):
-            out[j] += vk * W[k, j]
-
-
-@numba.njit(cache=True, fastmath=False)
-def _mat_vec(W, v, out):  # out[k] += Σ_j W[k, j] v[j]
-    for k in range(W.shape[0]):
-        s = 0.0
-        for j in range(W.shape[1]):
-            s += W[k, j] * v[j]
-        out[k] += s
-
-
 @numba.njit(cache=True)
 def rnn_forward(XW, W, h0, lens, relu):
     """H_t = f(XW_t + H_{t−1} W): returns Hs (T+1, B, H) and A (T, B, H) = f(z_t)."""
     T, B, H = XW.shape
-    Hs = np.zeros((T + 1, B, H), XW.dtype)
-    A = np.zeros((T, B, H), XW.dtype)
-    for b in range(B):
-        Hs[0, b] = h0[b]
-        for t in range(T):
+    Hs, A = np.empty((T + 1, B, H), XW.dtype), XW.copy()
+    scratch = np.empty(B * H, np.int32)
+    Hs[0] = h0
+    for t in range(T):
+        add_mat_mat(Hs[t], W, A[t])  # (B, H) pre-activations
+        a = A[t].reshape(B * H)
+        if relu:
+            for j in range(B * H):
+                a[j] = max(a[j], 0)
+        else:
+            tanh_(a, scratch)
+        for b in range(B):
             if t >= lens[b]:
+                A[t, b] = 0
                 Hs[t + 1, b] = Hs[t, b]
-                continue
-            z = XW[t, b].copy()
-            _vec_mat(Hs[t, b], W, z)
-            for j in range(H):
-                A[t, b, j] = max(z[j], 0.0) if relu else math.tanh(z[j])
-            Hs[t + 1, b] = A[t, b]
+            else:
+                Hs[t + 1, b] = A[t, b]
     return Hs, A
 
 
 @numba.njit(cache=True)
-def rnn_backward(A, d_out, dhT, W, lens, relu):
-    """BPTT: returns dZ (T, B, H) = ∂E/∂z_t and dh0 (B, H); d_out is zero at pads."""
+def rnn_backward(A, d_out, dhT, W_T, lens, relu):
+    """BPTT: returns dZ (T, B, H) = ∂E/∂z_t and dh0 (B, H); d_out is zero at pads;
+    W_T (H, H) is Wᵀ, contiguous."""
     T, B, H = A.shape
     dZ = np.zeros_like(A)
-    dh0 = np.zeros_like(dhT)
-    for b in range(B):
-        dh = dhT[b].copy()
-        for t in range(lens[b] - 1, -1, -1):
+    dh, dh_prev = dhT.copy(), np.empty_like(dhT)  # ∂E/∂H_t, ∂E/∂H_{t−1}  (B, H)
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            a, dz, pad = A[t, b], dZ[t, b], t >= lens[b]
             for j in range(H):
-                a = A[t, b, j]
-                fp = (1.0 if a > 0 else 0.0) if relu else 1.0 - a * a
-                dZ[t, b, j] = (dh[j] + d_out[t, b, j]) * fp
-            dh[:] = 0.0
-            _mat_vec(W, dZ[t, b], dh)
-        dh0[b] = dh
-    return dZ, dh0
+                dht = dh[b, j] + d_out[t, b, j]
+                fp = (1.0 if a[j] > 0 else 0.0) if relu else 1.0 - a[j] * a[j]
+                dz[j] = 0.0 if pad else dht * fp
+                dh_prev[b, j] = dht if pad else 0.0  # pads pass ∂E/∂H through
+        add_mat_mat(dZ[t], W_T, dh_prev)
+        dh, dh_prev = dh_prev, dh
+    return dZ, dh
+
+
+@numba.njit(cache=True)
+def lstm_forward(XW, W, h0, c0, lens):
+    """LSTM: Hs, Cs (T+1, B, H) states H_0..H_T and C_0..C_T, TC (T, B, H) tanh(C_t), gates
+    (T, B, 4H) activated I F O C̃ — the buffers of ``LSTMKernel``'s torch loop. Each step's
+    activations run over the whole (B, 4H) block in one pass, C̃ as tanh(x) = 2σ(2x) − 1."""
+    T, B, G4 = XW.shape
+    H = G4 // 4
+    Hs, Cs = np.empty((T + 1, B, H), XW.dtype), np.empty((T + 1, B, H), XW.dtype)
+    TC, gates = np.empty((T, B, H), XW.dtype), XW.copy()
+    scratch = np.empty(B * G4, np.int32)
+    Hs[0], Cs[0] = h0, c0
+    for t in range(T):
+        g = gates[t]  # (B, 4H) pre-activations, then I F O C̃
+        add_mat_mat(Hs[t], W, g)
+        g[:, 3 * H:] *= 2
+        sigmoid_(g.reshape(B * G4), scratch)
+        g[:, 3 * H:] = 2 * g[:, 3 * H:] - 1
+        for b in range(B):
+            c, c_prev, tc = Cs[t + 1, b], Cs[t, b], TC[t, b]
+            for j in range(H):
+                c[j] = g[b, H + j] * c_prev[j] + g[b, j] * g[b, 3 * H + j]  # F⊙C + I⊙C̃
+                tc[j] = c[j]
+        tanh_(TC[t].reshape(B * H), scratch)
+        for b in range(B):
+            h, tc = Hs[t + 1, b], TC[t, b]
+            if t >= lens[b]:  # padded step: keep the state
+                h[:], Cs[t + 1, b] = Hs[t, b], Cs[t, b]
+                continue
+            for j in range(H):
+                h[j] = g[b, 2 * H + j] * tc[j]  # O⊙tanh(C)
+    return Hs, Cs, TC, gates
 
 
 @numba.njit(cache=True)
 def gru_forward(XW, W, b_hn, h0, lens):
-    """GRU, reset_after: Hs (T+1, B, H), gates (T, B, 3H) = R Z H̃, aux (T, B, H) = H W_hh + b_hn."""
+    """GRU, reset_after: Hs (T+1, B, H), gates (T, B, 3H) = R Z H̃, HW (T, B, 3H) = H_{t−1} W
+    (+ b_hn on the H̃ block) — the buffers of ``GRUKernel``'s torch loop."""
     T, B, G3 = XW.shape
     H = G3 // 3
-    Hs = np.zeros((T + 1, B, H), XW.dtype)
-    gates = np.zeros((T, B, G3), XW.dtype)
-    aux = np.zeros((T, B, H), XW.dtype)
-    for b in range(B):
-        Hs[0, b] = h0[b]
-        for t in range(T):
-            h = Hs[t, b]
+    Hs = np.empty((T + 1, B, H), XW.dtype)
+    gates, HW = np.zeros((T, B, G3), XW.dtype), np.zeros((T, B, G3), XW.dtype)
+    scratch = np.empty(G3, np.int32)
+    Hs[0] = h0
+    for t in range(T):
+        add_mat_mat(Hs[t], W, HW[t])  # (B, 3H)
+        for b in range(B):
+            h, h_new = Hs[t, b], Hs[t + 1, b]
             if t >= lens[b]:
-                Hs[t + 1, b] = h
+                h_new[:] = h
                 continue
-            hw = np.zeros(G3, XW.dtype)
-            _vec_mat(h, W, hw)
+            g, hw, x = gates[t, b], HW[t, b], XW[t, b]
+            for j in range(2 * H):
+                g[j] = x[j] + hw[j]
+            sigmoid_(g[:2 * H], scratch)  # R Z
             for j in range(H):
-                r = 1.0 / (1.0 + math.exp(-(XW[t, b, j] + hw[j])))
-                z = 1.0 / (1.0 + math.exp(-(XW[t, b, H + j] + hw[H + j])))
-                hn = hw[2 * H + j] + b_hn[j]
-                n = math.tanh(XW[t, b, 2 * H + j] + r * hn)
-                gates[t, b, j], gates[t, b, H + j], gates[t, b, 2 * H + j] = r, z, n
-                aux[t, b, j] = hn
-                Hs[t + 1, b, j] = n + z * (h[j] - n)
-    return Hs, gates, aux
-
-
-@numba.njit(cache=True)
-def gru_backward(Hs, gates, aux, d_out, dhT, W, lens):
-    """BPTT for ``gru_forward``: dG (T, B, 3H) (pre-activations, x side), dA = ∂E/∂hn, dh0."""
-    T, B, G3 = gates.shape
-    H = G3 // 3
-    dG = np.zeros_like(gates)
-    dA = np.zeros_like(aux)
-    dh0 = np.zeros_like(dhT)
-    v = np.zeros(G3, gates.dtype)  # ∂E/∂(H_{t−1} W) = (dr, dz, dA_t)
-    for b in range(B):
-        dh = dhT[b].copy()
-        for t in range(lens[b] - 1, -1, -1):
+                hw[2 * H + j] += b_hn[j]
+                g[2 * H + j] = x[2 * H + j] + g[j] * hw[2 * H + j]
+            tanh_(g[2 * H:], scratch)  # H̃
             for j in range(H):
-                R, Z, N = gates[t, b, j], gates[t, b, H + j], gates[t, b, 2 * H + j]
-                dht = dh[j] + d_out[t, b, j]
-                dn = dht * (1 - Z) * (1 - N * N)
-                dr = dn * aux[t, b, j] * R * (1 - R)
-                dz = dht * (Hs[t, b, j] - N) * Z * (1 - Z)
-                dG[t, b, j], dG[t, b, H + j], dG[t, b, 2 * H + j] = dr, dz, dn
-                dA[t, b, j] = dn * R
-                v[j], v[H + j], v[2 * H + j] = dr, dz, dn * R
-                dh[j] = dht * Z
-            _mat_vec(W, v, dh)
-        dh0[b] = dh
-    return dG, dA, dh0
+                n = g[2 * H + j]
+                h_new[j] = n + g[H + j] * (h[j] - n)  # Z⊙H + (1−Z)⊙H̃
+    return Hs, gates, HW

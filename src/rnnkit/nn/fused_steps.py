@@ -23,6 +23,8 @@ import numba
 import numpy as np
 import torch
 
+from rnnkit.nn.numba_math import add_mat_mat
+
 
 @numba.njit(cache=True)
 def _start_row(t, b, DH, d_out):
@@ -85,6 +87,23 @@ def gru_backward_step(t, gates, HW, Hs, DH, d_out, dGx, dGh, lens):
             dx[j], dx[H + j], dx[2 * H + j] = dr, dz, dn
             dw[j], dw[H + j], dw[2 * H + j] = dr, dz, dn * r
             dst[j] += dh * z
+
+
+@numba.njit(cache=True)
+def lstm_backward_loop(gates, Cs, TC, DH, dc, d_out, dG, lens, W_hT):
+    """The whole LSTM recursion, T−1 down to 0, for small problems: each step as in
+    ``lstm_backward_step``, then ∂E/∂H_{t−1} += dG_t W_hᵀ (W_hT (4H, H), contiguous)."""
+    for t in range(gates.shape[0] - 1, -1, -1):
+        lstm_backward_step(t, gates, Cs, TC, DH, dc, d_out, dG, lens)
+        add_mat_mat(dG[t], W_hT, DH[t % 2])  # dG is zero at pads
+
+
+@numba.njit(cache=True)
+def gru_backward_loop(gates, HW, Hs, DH, d_out, dGx, dGh, lens, W_hT):
+    """The whole GRU recursion for small problems (see ``lstm_backward_loop``)."""
+    for t in range(gates.shape[0] - 1, -1, -1):
+        gru_backward_step(t, gates, HW, Hs, DH, d_out, dGx, dGh, lens)
+        add_mat_mat(dGh[t], W_hT, DH[t % 2])
 
 
 # Torch-operator versions of the two steps, for tensors numba cannot take (CUDA, bfloat16).

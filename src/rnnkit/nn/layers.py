@@ -16,10 +16,11 @@ The cell of layer ``l`` and direction ``d`` (0 forward, 1 backward) is ``layer.c
 Backends (equal within 1e-5, tested): ``"reference"`` runs the lecture's cell equations step
 by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses the gates and
 back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``; ``"auto"``
-(default) picks the fastest correct path measured on CPU: torch's own kernel
-(``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers, in inference for
-torch-compatible GRU/RNN layers, and for large-batch GRU training under glibc's default
-allocator (see ``_use_torch_kernel``); the fused path otherwise. Outputs of the fused path are
+(default) picks the fastest correct path measured on CPU: the fused path's compiled whole
+loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵); else
+torch's own kernel (``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers, in
+inference for torch-compatible GRU/RNN layers, and for large-batch GRU training under glibc's
+default allocator (see ``_use_torch_kernel``); the fused path otherwise. Outputs of the fused path are
 (B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to flatten them.
 """
 
@@ -95,18 +96,34 @@ class RecurrentLayer(nn.Module):
 
     def _use_torch_kernel(self, x: Tensor) -> bool:
         """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
-        (cuDNN). On CPU: LSTM always; GRU/RNN in inference; GRU training with a large batch
-        (B > 64 or B·H > 16384) unless ``rnnkit.allocator`` keeps freed memory: with glibc's
-        defaults the fused kernel's large buffers are page-faulted in on every call, and
-        torch's GRU is then faster there."""
+        (cuDNN). On CPU, small problems (``_compiled_loop_wins``) run the fused path's compiled
+        whole loops; otherwise LSTM layers, and GRU/RNN layers in inference, run torch's; GRU
+        training with a large batch (B > 64 or B·H > 16384) does too unless
+        ``rnnkit.allocator`` keeps freed memory: with glibc's defaults the fused kernel's large
+        buffers are page-faulted in on every call, and torch's GRU is then faster there."""
         if self.backend != "auto" or not torch_compatible(self) or any(
                 loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
             return False
-        if x.device.type == "cuda" or isinstance(self, LSTM) or not torch.is_grad_enabled():
+        if x.device.type == "cuda":
+            return True
+        if self._compiled_loop_wins(x):
+            return False
+        if isinstance(self, LSTM) or not torch.is_grad_enabled():
             return True
         batch = x.shape[0]
         return (isinstance(self, GRU) and not freed_memory_kept()
                 and (batch > 64 or batch * self.hidden_size > 16384))
+
+    def _compiled_loop_wins(self, x: Tensor) -> bool:
+        """Whether the compiled whole loops (``fused_numba``) run here and beat torch's CPU
+        kernel, in training and inference alike: LSTM with B ≤ 4 and B·4H² ≤ 2¹⁵ (oneDNN's
+        LSTM wins above), GRU/RNN with B·G·H² ≤ 2¹⁸ (measured in BENCHMARKS.md)."""
+        if x.dtype not in (torch.float32, torch.float64):
+            return False
+        B, H = x.shape[0], self.hidden_size
+        if isinstance(self, LSTM):
+            return B <= 4 and B * 4 * H * H <= 1 << 15
+        return B * (3 if isinstance(self, GRU) else 1) * H * H <= 1 << 18
 
     def _check_state(self, state, batch: int):
         if state is None:
