@@ -1,10 +1,11 @@
-"""Compiled forward time loops for small recurrent problems (numba), used by the fused kernels.
+"""Compiled whole time loops for small recurrent problems (numba), used by the fused kernels.
 
 For a small batch and hidden size (e.g. B=1, H=64) a time step is a few thousand
 multiply-adds, and calling ~10 torch operators per step costs far more than the arithmetic.
 These loops run the same recursions as ``fused_kernels`` (LSTM; GRU with ``reset_after``; RNN
-with tanh/relu) as one compiled loop, and return the same buffers as the kernels' torch
-loops, so the backward pass is shared (compiled whole, ``fused_steps``, for small problems).
+with tanh/relu) as one compiled loop. The LSTM and GRU loops return the same buffers as the
+kernels' torch loops, so their backward pass is shared (``fused_steps``, which compiles it
+whole for small problems); the RNN has its backward loop here.
 The kernels still do the input projection and the weight gradients as large torch matmuls.
 Same conventions as there: XW (T, B, G·H) pre-projected inputs (time-major), W (H, G·H),
 lens (B,) valid steps; padded steps keep the state (their gate buffers are not used).

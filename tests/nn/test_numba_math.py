@@ -1,0 +1,51 @@
+"""Known answers for the compiled loops' math (``rnnkit.nn.numba_math``): σ, tanh, small matmuls."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnnkit.nn.numba_math import add_mat_mat, add_vec_mat, sigmoid_, tanh_
+
+
+def _exact(name: str, x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.float64)
+    return 1 / (1 + np.exp(-x)) if name == "sigmoid" else np.tanh(x)
+
+
+@pytest.mark.parametrize("name,fn", [("sigmoid", sigmoid_), ("tanh", tanh_)])
+def test_float32_activations_are_within_2e_7(name, fn):
+    x = np.concatenate([np.linspace(-100, 100, 20001), np.linspace(-1e-3, 1e-3, 101)]).astype(np.float32)
+    got = x.copy()
+    fn(got, np.empty(x.size, np.int32))
+    assert np.abs(got - _exact(name, x)).max() < 2e-7
+
+
+@pytest.mark.parametrize("name,fn", [("sigmoid", sigmoid_), ("tanh", tanh_)])
+def test_float64_activations_are_libm(name, fn):
+    x = np.linspace(-40, 40, 1001)
+    got = x.copy()
+    fn(got, np.empty(x.size, np.int32))
+    assert np.abs(got - _exact(name, x)).max() < 1e-15
+
+
+def test_extreme_inputs_saturate_and_nan_propagates():
+    x = np.array([np.inf, -np.inf, 1e30, -1e30, np.nan], np.float32)
+    s, t = x.copy(), x.copy()
+    sigmoid_(s, np.empty(5, np.int32))
+    tanh_(t, np.empty(5, np.int32))
+    np.testing.assert_allclose(s[:4], [1, 0, 1, 0], atol=1e-30)
+    np.testing.assert_array_equal(t[:4], [1, -1, 1, -1])
+    assert np.isnan(s[4]) and np.isnan(t[4])
+
+
+@pytest.mark.parametrize("K,N", [(64, 256), (7, 5), (3, 9), (256, 64)])
+def test_small_matmuls_equal_numpy(K, N):
+    rng = np.random.default_rng(3)
+    V, W = rng.standard_normal((4, K)), rng.standard_normal((K, N))
+    out = np.ones((4, N))
+    add_mat_mat(V, W, out)
+    np.testing.assert_allclose(out, 1 + V @ W, rtol=1e-12, atol=1e-12)
+    o = np.zeros(N)
+    add_vec_mat(V[1], W, o)
+    np.testing.assert_allclose(o, V[1] @ W, rtol=1e-12, atol=1e-12)
