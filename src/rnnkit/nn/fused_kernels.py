@@ -52,7 +52,7 @@ def _run_backward_steps(compiled, torch_step, bufs, *, mask, dG: Tensor, W_h: Te
     compiled on CPU, torch operators elsewhere) fills dG_t and sets DH[t % 2] to ∂E/∂out_{t−1};
     then one matmul adds dG_t W_hᵀ, completing ∂E/∂H_{t−1}. ``compiled`` is the pair (step,
     whole loop) of compiled functions; small problems run the whole loop compiled."""
-    T, B, GH = dG.shape
+    T, B, _ = dG.shape
     W_hT = W_h.detach().t().contiguous()  # (G·H, H)
     if not _compiled(*bufs):
         for t in reversed(range(T)):
@@ -226,22 +226,16 @@ def _gru_lecture_backward(ctx, d_out, d_hT):
             dA[t].mul_(m)
             dh_prev = torch.where(m, dh_prev, dh_t)
         dh = dh_prev
-    return _gru_weight_grads(ctx, Hs, dG, dA, aux, dh)
+    return _gru_lecture_weight_grads(Hs, dG, dA, aux, dh)
 
 
-def _gru_weight_grads(ctx, Hs, dG, dA, aux, dh):
-    """dW_h = [H_{t−1}ᵀ dG_rz, auxᵀ dA] summed over (T, B); aux is R⊙H (lecture) or unused."""
+def _gru_lecture_weight_grads(Hs, dG, dA, aux, dh):
+    """The lecture GRU's dW_h = [H_{t−1}ᵀ dG_rz, (R⊙H_{t−1})ᵀ ∂E/∂pre_H̃] summed over (T, B)."""
     T, B, G3 = dG.shape
     H = G3 // 3
-    Hp = Hs[:-1].reshape(-1, H)  # (T·B, H)
-    dW_rz = Hp.t() @ dG[:, :, :2 * H].reshape(-1, 2 * H)  # (H, 2H)
-    if ctx.reset_after:
-        dW_hh = Hp.t() @ dA.reshape(-1, H)
-        db_hn = dA.sum((0, 1)) if ctx.has_b_hn else None
-    else:
-        dW_hh = aux.reshape(-1, H).t() @ dA.reshape(-1, H)  # (R⊙H)ᵀ ∂E/∂pre_n
-        db_hn = None
-    return dG, torch.cat([dW_rz, dW_hh], 1), db_hn, dh, None, None
+    dW_rz = Hs[:-1].reshape(-1, H).t() @ dG[:, :, :2 * H].reshape(-1, 2 * H)  # (H, 2H)
+    dW_hh = aux.reshape(-1, H).t() @ dA.reshape(-1, H)  # (H, H)
+    return dG, torch.cat([dW_rz, dW_hh], 1), None, dh, None, None
 
 
 def _act_grad(name: str, h: Tensor) -> Tensor:

@@ -1,7 +1,7 @@
-"""In-place σ and tanh, and a vector–matrix product, over arrays for the compiled (numba) time loops.
+"""In-place σ and tanh, and small matrix products, for the compiled (numba) time loops.
 
-Without Intel's SVML, numba calls libm once per element for ``exp`` and ``tanh`` (~4 and
-~20 ns here): in a small LSTM (B=1, H=64) that is most of a forward step. For float32 these
+Without Intel's SVML, numba calls libm once per element for ``exp`` and ``tanh`` (σ ~4 ns,
+tanh ~10 ns here): in a small LSTM (B=1, H=64) that was most of a forward step. For float32 these
 functions use instead a polynomial ``exp`` written with arithmetic only, so that LLVM
 vectorises the loop (~1 ns per element):
 
