@@ -20,7 +20,7 @@ def _run(layer, x, lengths, s0, w):
 
 @pytest.mark.parametrize("cls,kw,bi,use_lengths", [
     (c, k, bi, ul) for (c, k), bi, ul in itertools.product(
-        [(RNN, {}), (RNN, {"nonlinearity": "relu"}), (LSTM, {}), (GRU, {"reset_after": True}),
+        [(RNN, {}), (RNN, {"nonlinearity": "relu"}), (LSTM, {}), (GRU, {}), (GRU, {"reset_after": True}),
          (GRU, {"reset_after": True, "bias": False})], [False, True], [False, True])])
 def test_numba_loop_equals_torch_loop(monkeypatch, cls, kw, bi, use_lengths):
     torch.manual_seed(11)
@@ -78,3 +78,10 @@ def test_gradcheck_numba_lstm():
     assert fused_numba.use_numba(XW, 3)
     fn = lambda a, b, c, d: LSTMKernel.apply(a, b, c, d, mask)  # noqa: E731  (out, H_T, C_T)
     assert torch.autograd.gradcheck(fn, (XW, W_h, h0, c0))
+
+
+def test_gradcheck_numba_gru_lecture():
+    XW, W_h, h0, mask = _inputs(3)
+    assert fused_numba.use_numba(XW, 3)
+    fn = lambda a, b, c: GRUKernel.apply(a, b, None, c, mask, False)  # noqa: E731
+    assert torch.autograd.gradcheck(fn, (XW, W_h, h0))

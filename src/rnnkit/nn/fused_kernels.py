@@ -13,9 +13,9 @@ and pass gradients straight through (backward). Outputs are zero at padded steps
 
 Gate order: LSTM (i, f, o, c) — I, F, O, C̃; GRU (r, z, h) — R, Z, H̃; RNN (h).
 The element-wise part of each LSTM/GRU backward step is compiled (``fused_steps``) on CPU.
-Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; LSTM, RNN tanh/relu, GRU
-``reset_after``) run whole loops compiled by numba, forward (``fused_numba``) and backward
-(``fused_steps``): per-op overhead dominates there. Both loops fill the same buffers.
+Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; LSTM, GRU, RNN with tanh/relu) run
+whole loops compiled by numba (``fused_numba``; the LSTM and ``reset_after`` GRU backward
+loops are ``fused_steps``'): per-op overhead dominates there. Both loops fill the same buffers.
 """
 
 from __future__ import annotations
@@ -182,6 +182,13 @@ def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
     """The lecture's GRU (reset before the matmul): H̃ = tanh(XW_h + (R⊙H_{t−1}) W_hh)."""
     T, B, G3 = XW.shape
     H = G3 // 3
+    ctx.lens = None
+    if nb.use_numba(XW, H):  # small problem: one compiled loop, same buffers
+        ctx.lens = nb.lengths_of(mask, B, T)
+        Hs, gates, aux = (torch.from_numpy(a) for a in nb.gru_lecture_forward(
+            nb.np_of(XW), nb.np_of(W_h[:, :2 * H]), nb.np_of(W_h[:, 2 * H:]), nb.np_of(h0), ctx.lens))
+        ctx.save_for_backward(W_h, Hs, gates, aux, mask)
+        return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[T].clone()
     Hs = XW.new_empty(T + 1, B, H)
     gates = XW.new_empty(T, B, G3)  # R, Z, H̃
     aux = XW.new_empty(T, B, H)  # R⊙H_{t−1}
@@ -202,6 +209,12 @@ def _gru_lecture_backward(ctx, d_out, d_hT):
     W_h, Hs, gates, aux, mask = ctx.saved_tensors
     T, B, G3 = gates.shape
     H = G3 // 3
+    if ctx.lens is not None:  # the compiled loop ran forward: run its backward too
+        d_out = d_out if mask is None else d_out * mask
+        dG, dA, dh = (torch.from_numpy(a) for a in nb.gru_lecture_backward(
+            gates.numpy(), aux.numpy(), Hs.numpy(), nb.np_of(d_out), nb.np_of(d_hT),
+            nb.np_of(W_h[:, :2 * H].t()), nb.np_of(W_h[:, 2 * H:].t()), ctx.lens))
+        return _gru_lecture_weight_grads(Hs, dG, dA, aux, dh)
     dG = torch.empty_like(gates)  # ∂E/∂(pre-activations), x side
     dA = torch.empty_like(aux)  # ∂E/∂pre_H̃, the (R⊙H) W_hh side
     dh = d_hT.clone()

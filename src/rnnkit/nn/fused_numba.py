@@ -2,10 +2,10 @@
 
 For a small batch and hidden size (e.g. B=1, H=64) a time step is a few thousand
 multiply-adds, and calling ~10 torch operators per step costs far more than the arithmetic.
-These loops run the same recursions as ``fused_kernels`` (LSTM; GRU with ``reset_after``; RNN
-with tanh/relu) as one compiled loop. The LSTM and GRU loops return the same buffers as the
-kernels' torch loops, so their backward pass is shared (``fused_steps``, which compiles it
-whole for small problems); the RNN has its backward loop here.
+These loops run the same recursions as ``fused_kernels`` (LSTM; GRU, both variants; RNN with
+tanh/relu) as one compiled loop, and return the same buffers as the kernels' torch loops. The
+LSTM and ``reset_after`` GRU share their backward pass with those (``fused_steps``, which
+compiles it whole for small problems); the lecture GRU and the RNN have theirs here.
 The kernels still do the input projection and the weight gradients as large torch matmuls.
 Same conventions as there: XW (T, B, G·H) pre-projected inputs (time-major), W (H, G·H),
 lens (B,) valid steps; padded steps keep the state (their gate buffers are not used).
@@ -151,3 +151,77 @@ def gru_forward(XW, W, b_hn, h0, lens):
                 n = g[2 * H + j]
                 h_new[j] = n + g[H + j] * (h[j] - n)  # Z⊙H + (1−Z)⊙H̃
     return Hs, gates, HW
+
+
+@numba.njit(cache=True)
+def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
+    """The lecture's GRU: R, Z = σ(XW + H_{t−1} W_rz), H̃ = tanh(XW_h + (R⊙H_{t−1}) W_hh).
+    W_rz (H, 2H), W_hh (H, H) contiguous. Returns Hs (T+1, B, H), gates (T, B, 3H) = R Z H̃ and
+    aux (T, B, H) = R⊙H_{t−1} — the buffers of ``GRUKernel``'s torch loop for this variant."""
+    T, B, G3 = XW.shape
+    H = G3 // 3
+    Hs, gates, aux = np.empty((T + 1, B, H), XW.dtype), XW.copy(), np.zeros((T, B, H), XW.dtype)
+    hw_rz, hw_n = np.empty((B, 2 * H), XW.dtype), np.empty((B, H), XW.dtype)
+    scratch = np.empty(G3, np.int32)
+    Hs[0] = h0
+    for t in range(T):
+        hw_rz[:], hw_n[:] = 0, 0
+        add_mat_mat(Hs[t], W_rz, hw_rz)  # (B, 2H)
+        for b in range(B):
+            g, h, rh = gates[t, b], Hs[t, b], aux[t, b]
+            for j in range(2 * H):
+                g[j] += hw_rz[b, j]
+            sigmoid_(g[:2 * H], scratch)  # R Z
+            for j in range(H):
+                rh[j] = g[j] * h[j]
+        add_mat_mat(aux[t], W_hh, hw_n)  # (R⊙H) W_hh  (B, H)
+        for b in range(B):
+            g, h, h_new = gates[t, b], Hs[t, b], Hs[t + 1, b]
+            if t >= lens[b]:  # padded step: keep the state
+                h_new[:] = h
+                continue
+            for j in range(H):
+                g[2 * H + j] += hw_n[b, j]
+            tanh_(g[2 * H:], scratch)  # H̃
+            for j in range(H):
+                n = g[2 * H + j]
+                h_new[j] = n + g[H + j] * (h[j] - n)  # Z⊙H + (1−Z)⊙H̃
+    return Hs, gates, aux
+
+
+@numba.njit(cache=True)
+def gru_lecture_backward(gates, aux, Hs, d_out, dhT, W_rzT, W_hhT, lens):
+    """BPTT for ``gru_lecture_forward`` (d_out zero at pads; W_rzT (2H, H), W_hhT (H, H)):
+    dG (T, B, 3H) = ∂E/∂(R, Z, H̃ pre-activations), dA (T, B, H) = ∂E/∂pre_H̃ on the
+    (R⊙H) W_hh side, dh0 (B, H). Padded steps pass ∂E/∂H through."""
+    T, B, G3 = gates.shape
+    H = G3 // 3
+    dG, dA = np.zeros_like(gates), np.zeros_like(aux)
+    dh, dh_prev = dhT.copy(), np.empty_like(dhT)  # ∂E/∂H_t, ∂E/∂H_{t−1}  (B, H)
+    d_rh, d_rz = np.empty_like(dhT), np.zeros((B, 2 * H), gates.dtype)
+    for t in range(T - 1, -1, -1):
+        for b in range(B):
+            g, h_prev = gates[t, b], Hs[t, b]
+            for j in range(H):
+                dht = dh[b, j] + d_out[t, b, j]
+                dh_prev[b, j] = dht  # the pass-through, or the Z⊙ part (set below)
+                if t < lens[b]:
+                    z, n = g[H + j], g[2 * H + j]
+                    dA[t, b, j] = dht * (1 - z) * (1 - n * n)  # ∂E/∂pre_H̃
+                    d_rz[b, H + j] = dht * (h_prev[j] - n) * z * (1 - z)
+                    dh_prev[b, j] = dht * z
+                else:
+                    d_rz[b, H + j] = 0
+        d_rh[:] = 0
+        add_mat_mat(dA[t], W_hhT, d_rh)  # ∂E/∂(R⊙H_{t−1})
+        for b in range(B):
+            g, h_prev, d = gates[t, b], Hs[t, b], dG[t, b]
+            valid = t < lens[b]
+            for j in range(H):
+                r = g[j]
+                d_rz[b, j] = d_rh[b, j] * h_prev[j] * r * (1 - r) if valid else 0
+                dh_prev[b, j] += d_rh[b, j] * r if valid else 0
+                d[j], d[H + j], d[2 * H + j] = d_rz[b, j], d_rz[b, H + j], dA[t, b, j]
+        add_mat_mat(d_rz, W_rzT, dh_prev)  # zero rows at pads
+        dh, dh_prev = dh_prev, dh
+    return dG, dA, dh
