@@ -27,11 +27,15 @@ SMALL_STEP_WORK = 1 << 19  # B·G·H² multiply-adds per step up to which the co
 NUMBA_RNN_ACTIVATIONS = ("tanh", "relu")
 
 
+def small_enough(device: torch.device, dtype: torch.dtype, B: int, GH: int, H: int, *, limit: int) -> bool:
+    """Whether the compiled loops can run (CPU, float32/64) and a step's B·G·H² ≤ ``limit``."""
+    return device.type == "cpu" and dtype in (torch.float32, torch.float64) and B * GH * H <= limit
+
+
 def use_numba(XW: Tensor, H: int) -> bool:
-    """Whether a problem is small enough (and on CPU, float) for the compiled loop."""
+    """Whether the kernels run a problem, XW (T, B, G·H), in the compiled loops."""
     _, B, GH = XW.shape
-    return (XW.device.type == "cpu" and XW.dtype in (torch.float32, torch.float64)
-            and B * GH * H <= SMALL_STEP_WORK)
+    return small_enough(XW.device, XW.dtype, B, GH, H, limit=SMALL_STEP_WORK)
 
 
 def lengths_of(mask: Tensor | None, B: int, T: int) -> np.ndarray:
@@ -103,9 +107,13 @@ def lstm_forward(XW, W, h0, c0, lens):
     for t in range(T):
         g = gates[t]  # (B, 4H) pre-activations, then I F O C̃
         add_mat_mat(Hs[t], W, g)
-        g[:, 3 * H:] *= 2
+        for b in range(B):
+            for j in range(3 * H, G4):
+                g[b, j] *= 2
         sigmoid_(g.reshape(B * G4), scratch)
-        g[:, 3 * H:] = 2 * g[:, 3 * H:] - 1
+        for b in range(B):
+            for j in range(3 * H, G4):
+                g[b, j] = 2 * g[b, j] - 1
         for b in range(B):
             c, c_prev, tc = Cs[t + 1, b], Cs[t, b], TC[t, b]
             for j in range(H):
@@ -120,6 +128,17 @@ def lstm_forward(XW, W, h0, c0, lens):
             for j in range(H):
                 h[j] = g[b, 2 * H + j] * tc[j]  # O⊙tanh(C)
     return Hs, Cs, TC, gates
+
+
+@numba.njit(cache=True)
+def _gru_update(g, h, h_new, scratch):
+    """One row of either GRU variant, once R and Z are activated in ``g`` (3H,) and its H̃
+    block holds the pre-activation: H̃ ← tanh, then h_new = Z⊙h + (1−Z)⊙H̃."""
+    H = h.shape[0]
+    tanh_(g[2 * H:], scratch)  # H̃
+    for j in range(H):
+        n = g[2 * H + j]
+        h_new[j] = n + g[H + j] * (h[j] - n)
 
 
 @numba.njit(cache=True)
@@ -146,10 +165,7 @@ def gru_forward(XW, W, b_hn, h0, lens):
             for j in range(H):
                 hw[2 * H + j] += b_hn[j]
                 g[2 * H + j] = x[2 * H + j] + g[j] * hw[2 * H + j]
-            tanh_(g[2 * H:], scratch)  # H̃
-            for j in range(H):
-                n = g[2 * H + j]
-                h_new[j] = n + g[H + j] * (h[j] - n)  # Z⊙H + (1−Z)⊙H̃
+            _gru_update(g, h, h_new, scratch)
     return Hs, gates, HW
 
 
@@ -182,10 +198,7 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
                 continue
             for j in range(H):
                 g[2 * H + j] += hw_n[b, j]
-            tanh_(g[2 * H:], scratch)  # H̃
-            for j in range(H):
-                n = g[2 * H + j]
-                h_new[j] = n + g[H + j] * (h[j] - n)  # Z⊙H + (1−Z)⊙H̃
+            _gru_update(g, h, h_new, scratch)
     return Hs, gates, aux
 
 

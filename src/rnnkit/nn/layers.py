@@ -33,6 +33,7 @@ from rnnkit.allocator import freed_memory_kept
 from rnnkit.errors import ConfigError, ShapeError
 from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused import step_fused, supports_fused
+from rnnkit.nn.fused_numba import small_enough
 from rnnkit.nn.masking import check_lengths
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
@@ -118,12 +119,10 @@ class RecurrentLayer(nn.Module):
         """Whether the compiled whole loops (``fused_numba``) run here and beat torch's CPU
         kernel, in training and inference alike: LSTM with B ≤ 4 and B·4H² ≤ 2¹⁵ (oneDNN's
         LSTM wins above), GRU/RNN with B·G·H² ≤ 2¹⁸ (measured in BENCHMARKS.md)."""
-        if x.dtype not in (torch.float32, torch.float64):
-            return False
         B, H = x.shape[0], self.hidden_size
         if isinstance(self, LSTM):
-            return B <= 4 and B * 4 * H * H <= 1 << 15
-        return B * (3 if isinstance(self, GRU) else 1) * H * H <= 1 << 18
+            return B <= 4 and small_enough(x.device, x.dtype, B, 4 * H, H, limit=1 << 15)
+        return small_enough(x.device, x.dtype, B, (3 if isinstance(self, GRU) else 1) * H, H, limit=1 << 18)
 
     def _check_state(self, state, batch: int):
         if state is None:
