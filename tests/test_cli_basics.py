@@ -116,6 +116,23 @@ def test_missing_resume_dir_is_a_user_error(tmp_path):
         start_train(_train_parser().parse_args(["--resume", str(tmp_path / "nope")]), _Model)
 
 
+def test_output_paths_that_cannot_be_written_are_refused_before_training(tmp_path, capsys):
+    from rnnkit.cli.common import start_train
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    p = _train_parser()
+    with pytest.raises(ConfigError, match="exists and is not a directory"):
+        start_train(p.parse_args(["--out", str(afile)]), _Model)
+    with pytest.raises(ConfigError, match="afile is not a directory"):
+        start_train(p.parse_args(["--out", str(afile / "sub" / "m")]), _Model)
+    with pytest.raises(ConfigError, match="is a directory"):
+        start_train(p.parse_args(["--json", str(tmp_path)]), _Model)
+    assert start_train(p.parse_args(["--out", str(tmp_path / "new" / "m")]), _Model).out == tmp_path / "new" / "m"
+    assert main(["tour", "--quick", "--out", str(afile)]) == 2
+    assert capsys.readouterr().err == f"rnnkit: error: --out {afile}: exists and is not a directory\n"
+
+
 def test_init_from_flag_loads_weights_of_the_same_task(tmp_path):
     import torch
 

@@ -126,6 +126,15 @@ def test_csv_sorted_interpolated_and_rejected(tmp_path):
     p.write_text("t,y\n2020-01-01,1\n2020-01-01,2\n")
     with pytest.raises(DataError, match="duplicate"):
         read_csv(p, "y", "t")
+    p.write_text("a,b\n1,2\nx,y,z\n")  # a ragged row
+    with pytest.raises(DataError, match="not a readable CSV .*Expected 2 fields in line 3"):
+        read_csv(p, "b")
+    p.write_text("")
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_csv(p, "b")
+    p.write_bytes(b"y\n\xd0\x01\n")  # not UTF-8
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_csv(p, "y")
 
 
 def test_cli_train_predict_evaluate_round_trip(tmp_path, capsys):
@@ -153,8 +162,11 @@ def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert main(["forecast", "train", "--model", "lstm"]) == 2
     assert main(["forecast", "train", "--dataset", "airline", "--model", "lstm", "--head", "quantile"]) == 2
     assert main(["forecast", "predict", "--model", str(tmp_path / "nope")]) == 2
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b\n1,2\nx,y,z\n")
+    assert main(["forecast", "train", "--csv", str(ragged), "--target", "b"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 3 and all(line.startswith("rnnkit: error:") for line in err)
+    assert len(err) == 4 and all(line.startswith("rnnkit: error:") for line in err)
 
 
 def test_builtin_series_load():

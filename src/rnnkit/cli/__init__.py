@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     except RnnkitError as e:
         sys.stderr.write(f"rnnkit: error: {e}\n")
         return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError) as e:
         sys.stderr.write(f"rnnkit: error: {e.strerror}: {e.filename}\n")
         return 2
     except KeyboardInterrupt:

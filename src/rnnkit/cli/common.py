@@ -109,8 +109,20 @@ def start_train(args: argparse.Namespace, config_cls: type[T]) -> TrainSetup[T]:
         raise ConfigError("--resume and --init-from exclude each other (resume restores everything)")
     cfg = config_from_args(config_cls, args)
     seed_everything(cfg.train.seed)  # type: ignore[attr-defined]
-    out = getattr(args, "out", None) or resume
-    return TrainSetup(config=cfg, out=out, resume=resume, json=getattr(args, "json", None))
+    out, json = getattr(args, "out", None) or resume, getattr(args, "json", None)
+    check_output_paths(out=out, json=json)
+    return TrainSetup(config=cfg, out=out, resume=resume, json=json)
+
+
+def check_output_paths(*, out: Path | None, json: Path | None) -> None:
+    """Refuse before any work an ``--out`` that is a file or a ``--json`` that is a directory."""
+    if out is not None:
+        existing = next(p for p in (Path(out), *Path(out).absolute().parents) if p.exists())
+        if not existing.is_dir():
+            where = "exists and is not a directory" if existing == Path(out) else f"{existing} is not a directory"
+            raise ConfigError(f"--out {out}: {where}")
+    if json is not None and Path(json).is_dir():
+        raise ConfigError(f"--json {json}: is a directory")
 
 
 def apply_init_from(model: nn.Module, args: argparse.Namespace, *, task: str) -> None:

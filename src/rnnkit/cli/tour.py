@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from rnnkit.cli.common import check_output_paths
 from rnnkit.tour import SECTIONS, TourContext, run_tour
 
 
@@ -21,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     ctx = TourContext(out=args.out, seed=args.seed, device=args.device, quick=args.quick, quiet=args.quiet)
-    ctx.out.mkdir(parents=True, exist_ok=True)
     only = tuple(s for s in args.only.split(",") if s)
+    check_output_paths(out=ctx.out, json=None)
+    ctx.out.mkdir(parents=True, exist_ok=True)
     run_tour(ctx, only=only, echo=print)
     return 0

@@ -83,13 +83,24 @@ def _period_of(times) -> int:
     return next((p for k, p in table if f.startswith(k)), 1)
 
 
+def _read_frame(path: Path):
+    """The CSV as a table of strings; a malformed or undecodable file is one DataError line."""
+    import pandas as pd
+
+    if not path.is_file():
+        raise DataError(f"--csv {path}: no such file")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        raise DataError(f"--csv {path}: not a readable CSV ({reason})") from None
+
+
 def read_csv(path: Path, target: str, time: str | None = None, covariates: tuple[str, ...] = ()) -> Series:
     """Read ``target`` (and ``covariates``) from a CSV, sorted by ``time`` when given."""
     import pandas as pd
 
-    if not Path(path).is_file():
-        raise DataError(f"--csv {path}: no such file")
-    df = pd.read_csv(path, dtype=str, keep_default_na=True)
+    df = _read_frame(Path(path))
     period, index = 1, tuple(str(i) for i in range(len(df)))
     if time is not None:
         if time not in df.columns:
