@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnkit.nn.numba_math import add_mat_mat, add_vec_mat, sigmoid_, tanh_
+from rnnkit.nn.numba_math import add_mat_mat, add_vec_mat, copy_, sigmoid_, tanh_
 
 
 def _exact(name: str, x: np.ndarray) -> np.ndarray:
@@ -49,3 +49,13 @@ def test_small_matmuls_equal_numpy(K, N):
     o = np.zeros(N)
     add_vec_mat(V[1], W, o)
     np.testing.assert_allclose(o, V[1] @ W, rtol=1e-12, atol=1e-12)
+
+
+def test_copy_fills_rows_and_refuses_a_size_mismatch():
+    src = np.arange(12, dtype=np.float32).reshape(3, 4)
+    dst = np.zeros((2, 3, 4), np.float32)
+    copy_(dst[1], src)
+    copy_(dst[0, 2], src[1])
+    assert np.array_equal(dst[1], src) and np.array_equal(dst[0, 2], src[1]) and not dst[0, :2].any()
+    with pytest.raises(ValueError, match="differ in size"):
+        copy_(dst[0], src[:2])

@@ -21,7 +21,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from rnnkit.nn.numba_math import add_mat_mat, sigmoid_, tanh_
+from rnnkit.nn.numba_math import add_mat_mat, copy_, sigmoid_, tanh_
 
 SMALL_STEP_WORK = 1 << 19  # B·G·H² multiply-adds per step up to which the compiled loop wins
 NUMBA_RNN_ACTIVATIONS = ("tanh", "relu")
@@ -55,7 +55,7 @@ def rnn_forward(XW, W, h0, lens, relu):
     T, B, H = XW.shape
     Hs, A = np.empty((T + 1, B, H), XW.dtype), XW.copy()
     scratch = np.empty(B * H, np.int32)
-    Hs[0] = h0
+    copy_(Hs[0], h0)
     for t in range(T):
         add_mat_mat(Hs[t], W, A[t])  # (B, H) pre-activations
         a = A[t].reshape(B * H)
@@ -67,9 +67,9 @@ def rnn_forward(XW, W, h0, lens, relu):
         for b in range(B):
             if t >= lens[b]:
                 A[t, b] = 0
-                Hs[t + 1, b] = Hs[t, b]
+                copy_(Hs[t + 1, b], Hs[t, b])
             else:
-                Hs[t + 1, b] = A[t, b]
+                copy_(Hs[t + 1, b], A[t, b])
     return Hs, A
 
 
@@ -103,7 +103,8 @@ def lstm_forward(XW, W, h0, c0, lens):
     Hs, Cs = np.empty((T + 1, B, H), XW.dtype), np.empty((T + 1, B, H), XW.dtype)
     TC, gates = np.empty((T, B, H), XW.dtype), XW.copy()
     scratch = np.empty(B * G4, np.int32)
-    Hs[0], Cs[0] = h0, c0
+    copy_(Hs[0], h0)
+    copy_(Cs[0], c0)
     for t in range(T):
         g = gates[t]  # (B, 4H) pre-activations, then I F O C̃
         add_mat_mat(Hs[t], W, g)
@@ -123,7 +124,8 @@ def lstm_forward(XW, W, h0, c0, lens):
         for b in range(B):
             h, tc = Hs[t + 1, b], TC[t, b]
             if t >= lens[b]:  # padded step: keep the state
-                h[:], Cs[t + 1, b] = Hs[t, b], Cs[t, b]
+                copy_(h, Hs[t, b])
+                copy_(Cs[t + 1, b], Cs[t, b])
                 continue
             for j in range(H):
                 h[j] = g[b, 2 * H + j] * tc[j]  # O⊙tanh(C)
@@ -150,13 +152,13 @@ def gru_forward(XW, W, b_hn, h0, lens):
     Hs = np.empty((T + 1, B, H), XW.dtype)
     gates, HW = np.zeros((T, B, G3), XW.dtype), np.zeros((T, B, G3), XW.dtype)
     scratch = np.empty(G3, np.int32)
-    Hs[0] = h0
+    copy_(Hs[0], h0)
     for t in range(T):
         add_mat_mat(Hs[t], W, HW[t])  # (B, 3H)
         for b in range(B):
             h, h_new = Hs[t, b], Hs[t + 1, b]
             if t >= lens[b]:
-                h_new[:] = h
+                copy_(h_new, h)
                 continue
             g, hw, x = gates[t, b], HW[t, b], XW[t, b]
             for j in range(2 * H):
@@ -179,7 +181,7 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
     Hs, gates, aux = np.empty((T + 1, B, H), XW.dtype), XW.copy(), np.zeros((T, B, H), XW.dtype)
     hw_rz, hw_n = np.empty((B, 2 * H), XW.dtype), np.empty((B, H), XW.dtype)
     scratch = np.empty(G3, np.int32)
-    Hs[0] = h0
+    copy_(Hs[0], h0)
     for t in range(T):
         hw_rz[:], hw_n[:] = 0, 0
         add_mat_mat(Hs[t], W_rz, hw_rz)  # (B, 2H)
@@ -194,7 +196,7 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
         for b in range(B):
             g, h, h_new = gates[t, b], Hs[t, b], Hs[t + 1, b]
             if t >= lens[b]:  # padded step: keep the state
-                h_new[:] = h
+                copy_(h_new, h)
                 continue
             for j in range(H):
                 g[2 * H + j] += hw_n[b, j]

@@ -23,7 +23,7 @@ import numba
 import numpy as np
 import torch
 
-from rnnkit.nn.numba_math import add_mat_mat
+from rnnkit.nn.numba_math import add_mat_mat, copy_
 
 
 @numba.njit(cache=True)
@@ -31,7 +31,7 @@ def _start_row(t, b, DH, d_out):
     """Row b of step t: (∂E/∂H_t, the ∂E/∂H_{t−1} row set to d_out[t−1, b]) (1-D views)."""
     dh, dst = DH[1 - t % 2, b], DH[t % 2, b]
     if t > 0:
-        dst[:] = d_out[t - 1, b]
+        copy_(dst, d_out[t - 1, b])
     else:
         dst[:] = 0
     return dh, dst

@@ -109,3 +109,14 @@ def add_mat_mat(V, W, out):
         k += 4
     for i in range(B):
         add_vec_mat(V[i, k:], W[k:], out[i])
+
+
+@numba.njit(cache=True)
+def copy_(dst, src):
+    """dst ← src for C-contiguous arrays of the same size. ``dst[:] = src`` does the same, but
+    numba compiles a shape-mismatch message for it that costs seconds on first use."""
+    d, s = dst.reshape(dst.size), src.reshape(src.size)
+    if d.size != s.size:
+        raise ValueError("copy_: arrays differ in size")
+    for j in range(d.size):
+        d[j] = s[j]
