@@ -171,11 +171,13 @@ def test_auto_inference_through_torch_kernel_equals_reference(torch_kernels, cls
     auto = cls(3, 5, num_layers=2, bidirectional=True, **kw)
     auto.load_state_dict(ref.state_dict())
     x, lengths = torch.randn(4, 6, 3), torch.tensor([6, 2, 5, 1])
-    with torch.no_grad():
-        (o1, s1), (o2, s2) = ref(x, lengths), auto(x, lengths)
-    torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
-    for a, b in zip(s1, s2, strict=True):
-        torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
+    s0 = ref.zero_state(4)
+    for state in (None, type(s0)(*(torch.randn_like(t) for t in s0))):  # torch sorts by length: states follow
+        with torch.no_grad():
+            (o1, s1), (o2, s2) = ref(x, lengths, state), auto(x, lengths, state)
+        torch.testing.assert_close(o2, o1, atol=1e-5, rtol=0)
+        for a, b in zip(s1, s2, strict=True):
+            torch.testing.assert_close(b, a, atol=1e-5, rtol=0)
 
 
 @pytest.mark.parametrize("batch,want_torch", [(4, False), (65, True)])

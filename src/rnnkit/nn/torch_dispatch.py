@@ -6,15 +6,16 @@ one on this CPU (see BENCHMARKS.md): LSTM always, GRU and RNN for inference only
 weights stay rnnkit's: each call stacks them into torch's layout (LSTM gates i, f, g, o;
 GRU r, z, n; ``W`` transposed to (G·H, D)) through autograd, so gradients land on
 ``W_xi``, ``W_hi``, ``b_i``, … as usual. Lengths are handled by packing (torch sorts
-internally; callers never sort).
+internally; callers never sort). The ATen op (``torch._VF.lstm`` …) is called directly, as
+``nn.LSTM.forward`` calls it: wrapping the weights in a module for each call
+(``torch.func.functional_call``) cost ~80 µs more per call.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
-from torch.func import functional_call
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 _TORCH_GATES = {"LSTM": ("i", "f", "c", "o"), "GRU": ("r", "z", "h"), "RNN": ("h",)}
 
@@ -29,54 +30,53 @@ def torch_compatible(layer: nn.Module) -> bool:
     return kind == "LSTM"
 
 
-def torch_weights(layer: nn.Module) -> dict[str, Tensor]:
-    """torch parameter names → tensors built from the layer's cells."""
-    kind, params = type(layer).__name__, {}
+def flat_weights(layer: nn.Module) -> list[Tensor]:
+    """torch's flat weight list: per layer and direction ``w_ih, w_hh[, b_ih, b_hh]``, built
+    from the layer's cells (``W`` transposed to torch's (G·H, D))."""
+    kind, flat = type(layer).__name__, []
     gates = _TORCH_GATES[kind]
     for l in range(layer.num_layers):
         for d in range(layer.num_directions):
-            cell, sfx = layer.cell(l, d), f"_l{l}" + ("_reverse" if d else "")
+            cell = layer.cell(l, d)
             # one copy straight into torch's contiguous (G·H, D) layout (a transposed view would
             # make oneDNN reorder it again on every call)
-            params["weight_ih" + sfx] = torch.cat([getattr(cell, f"W_x{g}").t() for g in gates], 0)
-            params["weight_hh" + sfx] = torch.cat([getattr(cell, f"W_h{g}").t() for g in gates], 0)
+            flat.append(torch.cat([getattr(cell, f"W_x{g}").t() for g in gates], 0))
+            flat.append(torch.cat([getattr(cell, f"W_h{g}").t() for g in gates], 0))
             if layer.bias:
                 b = torch.cat([getattr(cell, f"b_{g}") for g in gates])  # (G·H,)
                 b_hh = torch.zeros_like(b)
                 if kind == "GRU":
                     b_hh = torch.cat([b_hh[:2 * layer.hidden_size], cell.b_hn])
-                params["bias_ih" + sfx], params["bias_hh" + sfx] = b, b_hh
-    return params
+                flat += [b, b_hh]
+    return flat
 
 
-def _template(layer: nn.Module) -> nn.RNNBase:
-    """An ``nn.LSTM/GRU/RNN`` on the meta device with the layer's settings (cached)."""
-    t = layer.__dict__.get("_torch_template")
-    if t is None:
-        kind = type(layer).__name__
-        kw = dict(num_layers=layer.num_layers, bias=layer.bias, batch_first=True,
-                  dropout=layer.dropout, bidirectional=layer.bidirectional)
-        if kind == "RNN":
-            kw["nonlinearity"] = layer.nonlinearity
-        with torch.device("meta"):
-            t = getattr(nn, kind)(layer.input_size, layer.hidden_size, **kw)
-        layer.__dict__["_torch_template"] = t
-    t.train(layer.training)
-    return t
+def _op(layer: nn.Module):
+    """The ATen recurrent op that ``nn.LSTM/GRU/RNN.forward`` calls for this layer."""
+    kind = type(layer).__name__
+    if kind == "RNN":
+        return torch._VF.rnn_tanh if layer.nonlinearity == "tanh" else torch._VF.rnn_relu
+    return torch._VF.lstm if kind == "LSTM" else torch._VF.gru
 
 
 def forward_torch(layer: nn.Module, x: Tensor, lengths: Tensor | None, state):
-    """x (B, T, D) → outputs (B, T, H·dirs) (zeros at pads), state NamedTuple (L·dirs, B, H)."""
-    template = _template(layer)
+    """x (B, T, D) → outputs (B, T, H·dirs) (zeros at pads), state NamedTuple (L·dirs, B, H).
+
+    Calls the ATen op that ``nn.LSTM/GRU/RNN.forward`` calls, with the same arguments, without
+    building a module around the weights on every call."""
+    lstm = type(layer).__name__ == "LSTM"
     if state is None:
-        hx = None
-    else:
+        h0 = x.new_zeros(layer.num_layers * layer.num_directions, x.shape[0], layer.hidden_size)
+        state = layer.state_type(*([h0] * len(layer.state_type._fields)))
+    args = (flat_weights(layer), layer.bias, layer.num_layers, float(layer.dropout), layer.training,
+            layer.bidirectional)
+    if lengths is None:
         hx = tuple(t.contiguous() for t in state)
-        hx = hx if len(hx) == 2 else hx[0]
-    inp = x if lengths is None else pack_padded_sequence(x, lengths.cpu(), batch_first=True,
-                                                         enforce_sorted=False)
-    out, final = functional_call(template, torch_weights(layer), (inp, hx), strict=False)
-    if lengths is not None:
-        out, _ = pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])
-    final = final if isinstance(final, tuple) else (final,)
-    return out, layer.state_type(*final)
+        out, *final = _op(layer)(x, hx if lstm else hx[0], *args, True)
+        return out, layer.state_type(*final)
+    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    hx = tuple(t.index_select(1, packed.sorted_indices) for t in state)  # torch sorts by length
+    out, *final = _op(layer)(packed.data, packed.batch_sizes, hx if lstm else hx[0], *args)
+    out, _ = pad_packed_sequence(PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
+                                                packed.unsorted_indices), batch_first=True, total_length=x.shape[1])
+    return out, layer.state_type(*(h.index_select(1, packed.unsorted_indices) for h in final))
