@@ -23,6 +23,17 @@ def test_unknown_command_exits_2_one_line(capsys):
     assert len(err) == 1 and "error" in err[0]
 
 
+def test_version_names_rnnkit_and_torch(capsys):
+    import torch
+
+    import rnnkit
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.startswith(f"rnnkit {rnnkit.__version__} (torch {torch.__version__}")
+
+
 def test_datasets_list_runs(capsys):
     assert main(["datasets", "list"]) == 0
 

@@ -33,10 +33,19 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
+def _version() -> str:
+    import torch
+
+    from rnnkit import __version__
+
+    return f"rnnkit {__version__} (torch {torch.__version__}, Python {sys.version.split()[0]})"
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="rnnkit", description="Recurrent sequence modelling from the lecture "
                     "equations: rnnkit <task> train|evaluate|predict, rnnkit tour, rnnkit datasets list.")
     parser.add_argument("--log-level", default="WARNING", help="logging level (default WARNING)")
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     for name in COMMAND_MODULES:
