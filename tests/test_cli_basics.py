@@ -34,6 +34,33 @@ def test_version_names_rnnkit_and_torch(capsys):
     assert capsys.readouterr().out.startswith(f"rnnkit {rnnkit.__version__} (torch {torch.__version__}")
 
 
+@pytest.mark.parametrize("argv", [
+    ["classify", "train", "--train", "{d}/x.tsv", "--test", "{d}/x.tsv"],
+    ["classify", "train", "--train", "{d}/x.csv", "--test", "{d}/x.csv"],
+    ["tag", "train", "--train", "{d}/x.txt", "--model", "hmm"],
+    ["forecast", "train", "--csv", "{d}/x.csv", "--target", "y"],
+    ["lm", "train", "--text", "{d}/x.txt"],
+])
+def test_a_binary_input_file_is_one_line_naming_it(tmp_path, capsys, argv):
+    for name in ("x.tsv", "x.csv", "x.txt"):
+        (tmp_path / name).write_bytes(b"ab\tc\n\xd0\x01\xff\n")
+    assert main([a.format(d=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "x." in err and "not UTF-8 text (byte " in err
+
+
+def test_untagged_input_that_is_not_utf8_is_a_data_error(tmp_path):
+    from rnnkit.data.conllu_io import read_plain
+    from rnnkit.errors import DataError
+
+    p = tmp_path / "s.txt"
+    p.write_bytes(b"fine line\n\xd0\x01\n")
+    with pytest.raises(DataError, match="s.txt: not UTF-8 text"):
+        read_plain(p)
+    p.write_text("Two words\n\nthree more words\n")
+    assert [s.words for s in read_plain(p)] == [["Two", "words"], ["three", "more", "words"]]
+
+
 def test_datasets_list_runs(capsys):
     assert main(["datasets", "list"]) == 0
 

@@ -29,3 +29,8 @@ class ModelFileError(RnnkitError):
 
 class ShapeError(RnnkitError, ValueError):
     """A tensor argument has the wrong shape, dtype or length."""
+
+
+def not_utf8(path: object, err: UnicodeDecodeError) -> DataError:
+    """The error for a file that should be UTF-8 text and is not (a binary file, say)."""
+    return DataError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason})")

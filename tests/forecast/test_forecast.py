@@ -133,7 +133,7 @@ def test_csv_sorted_interpolated_and_rejected(tmp_path):
     with pytest.raises(DataError, match="not a readable CSV"):
         read_csv(p, "b")
     p.write_bytes(b"y\n\xd0\x01\n")  # not UTF-8
-    with pytest.raises(DataError, match="not a readable CSV"):
+    with pytest.raises(DataError, match="not UTF-8 text"):
         read_csv(p, "y")
 
 

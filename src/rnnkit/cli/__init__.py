@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError, FileExistsError, PermissionError) as e:
         sys.stderr.write(f"rnnkit: error: {e.strerror}: {e.filename}\n")
         return 2
+    except UnicodeDecodeError as e:  # a reader without its own check: still one line
+        sys.stderr.write(f"rnnkit: error: an input file is not UTF-8 text (byte {e.start}: {e.reason})\n")
+        return 2
     except KeyboardInterrupt:
         sys.stderr.write("rnnkit: interrupted\n")
         return 130

@@ -26,7 +26,7 @@ from rnnkit.cli.common import (
     write_metrics_json,
 )
 from rnnkit.config import add_config_flags, build_config
-from rnnkit.errors import ConfigError, DataError
+from rnnkit.errors import ConfigError, not_utf8
 from rnnkit.tasks.lm import api
 from rnnkit.tasks.lm.config import LMConfig
 from rnnkit.tasks.lm.model import LanguageModel
@@ -116,8 +116,8 @@ def _prime(args: argparse.Namespace) -> str:
     if args.prime_file is not None:
         try:
             return args.prime_file.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise DataError(f"{args.prime_file}: not UTF-8 text") from None
+        except UnicodeDecodeError as e:
+            raise not_utf8(args.prime_file, e) from None
     return "\n" if args.prime is None else args.prime
 
 

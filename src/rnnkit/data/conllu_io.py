@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, not_utf8
 
 
 class Sentence(NamedTuple):
@@ -23,6 +23,15 @@ def _open_text(path: Path) -> io.TextIOBase:
         raise DataError(f"file not found: {path}")
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")  # noqa: SIM115
     return io.TextIOWrapper(raw, encoding="utf-8")
+
+
+def _lines(path: Path) -> list[str]:
+    """The file's lines (plain or ``.gz``); a file that is not UTF-8 is a DataError."""
+    with _open_text(path) as f:
+        try:
+            return f.readlines()
+        except UnicodeDecodeError as e:
+            raise not_utf8(path, e) from None
 
 
 def is_conllu(path: Path) -> bool:
@@ -61,15 +70,14 @@ def read_conllu(path: str | Path, column: str = "upos") -> list[Sentence]:
 def read_word_tag(path: str | Path) -> list[Sentence]:
     """One sentence per line of ``word/TAG`` tokens (the tag is after the last ``/``)."""
     path, out = Path(path), []
-    with _open_text(path) as f:
-        for n, line in enumerate(f, 1):
-            toks = line.split()
-            if not toks:
-                continue
-            pairs = [t.rpartition("/") for t in toks]
-            if any(not w or not tag for w, _, tag in pairs):
-                raise DataError(f"{path}:{n}: expected word/TAG tokens")
-            out.append(Sentence([w for w, _, _ in pairs], [tag for _, _, tag in pairs]))
+    for n, line in enumerate(_lines(path), 1):
+        toks = line.split()
+        if not toks:
+            continue
+        pairs = [t.rpartition("/") for t in toks]
+        if any(not w or not tag for w, _, tag in pairs):
+            raise DataError(f"{path}:{n}: expected word/TAG tokens")
+        out.append(Sentence([w for w, _, _ in pairs], [tag for _, _, tag in pairs]))
     if not out:
         raise DataError(f"{path}: no sentences found")
     return out
@@ -86,8 +94,7 @@ def read_plain(path: str | Path) -> list[Sentence]:
     path = Path(path)
     if is_conllu(path):
         return [Sentence(s.words, []) for s in read_conllu(path)]
-    with _open_text(path) as f:
-        out = [Sentence(line.split(), []) for line in f if line.strip()]
+    out = [Sentence(line.split(), []) for line in _lines(path) if line.strip()]
     if not out:
         raise DataError(f"{path}: no sentences found")
     return out

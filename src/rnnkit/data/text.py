@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, not_utf8
 
 CHUNK = 1 << 20  # characters per chunk
 
@@ -69,6 +69,6 @@ def _file_chunks(path: Path) -> Iterator[str]:
                 rest = block[cut:]
                 yield block[:cut]
     except UnicodeDecodeError as e:
-        raise DataError(f"{path}: not UTF-8 text (byte {e.start}: {e.reason})") from None
+        raise not_utf8(path, e) from None
     if rest:
         yield rest

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, not_utf8
 
 
 def _label(value: str, regression: bool, where: str):
@@ -79,18 +79,15 @@ def read_examples(path: str | Path, regression: bool) -> tuple[list, np.ndarray,
     path = Path(path)
     if not path.is_file():
         raise DataError(f"file not found: {path}")
+    readers = {".tsv": (read_tsv, "text"), ".csv": (read_csv, "values"), ".ts": (read_ts, "values")}
     suffix = path.suffix.lower()
-    if suffix == ".tsv":
-        X, y = read_tsv(path, regression)
-        kind = "text"
-    elif suffix == ".csv":
-        X, y = read_csv(path, regression)
-        kind = "values"
-    elif suffix == ".ts":
-        X, y = read_ts(path, regression)
-        kind = "values"
-    else:
+    if suffix not in readers:
         raise DataError(f"{path}: unknown format {suffix!r}; use .tsv (text<TAB>label), .csv or .ts")
+    read, kind = readers[suffix]
+    try:
+        X, y = read(path, regression)
+    except UnicodeDecodeError as e:
+        raise not_utf8(path, e) from None
     if not X:
         raise DataError(f"{path}: no examples found")
     return X, np.array(y, dtype=float if regression else object), kind

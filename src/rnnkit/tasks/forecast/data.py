@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnnkit.errors import DataError
+from rnnkit.errors import DataError, not_utf8
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,9 @@ def _read_frame(path: Path):
         raise DataError(f"--csv {path}: no such file")
     try:
         return pd.read_csv(path, dtype=str, keep_default_na=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+    except UnicodeDecodeError as e:
+        raise not_utf8(f"--csv {path}", e) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e:
         reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
         raise DataError(f"--csv {path}: not a readable CSV ({reason})") from None
 
