@@ -60,6 +60,11 @@ def test_classify_cli_builtin_train_evaluate_predict(tmp_path, capsys):
     assert (out / "confusion.png").stat().st_size > 1000
     assert main(["classify", "evaluate", "--model", str(out), "--json", str(tmp_path / "e.json")]) == 0
     assert json.loads((tmp_path / "e.json").read_text())["accuracy"] == pytest.approx(m["accuracy"])
+    # another built-in set: its classes are matched to the model's by name
+    assert main(["classify", "evaluate", "--model", str(out), "--dataset", "GunPoint"]) == 0  # classes 1, 2
+    capsys.readouterr()
+    assert main(["classify", "evaluate", "--model", str(out), "--dataset", "BasicMotions"]) == 2
+    assert "labels not known to the model: badminton, running" in capsys.readouterr().err
     (tmp_path / "new.csv").write_text("1,0.1,0.2,0.3,0.2\n2,1,2,3,2\n")
     capsys.readouterr()
     assert main(["classify", "predict", "--model", str(out), "--input", str(tmp_path / "new.csv")]) == 0
@@ -77,6 +82,28 @@ def test_text_files_and_regress(tmp_path, capsys):
     assert main(["regress", "train", "--train", str(tmp_path / "n.tsv"), "--test", str(tmp_path / "n.tsv"),
                  "--epochs", "2", "--quiet", "--json", str(tmp_path / "r.json")]) == 0
     assert set(json.loads((tmp_path / "r.json").read_text())) == {"mae", "rmse", "r2", "seconds"}
+
+
+def test_evaluate_and_predict_refuse_data_the_model_cannot_read(tmp_path, capsys):
+    rows = ["hello world\ten", "привет мир\tru", "good morning\ten", "доброе утро\tru"] * 3
+    (tmp_path / "tr.tsv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "v.csv").write_text("en,0.1,0.2\nru,1,2\n")
+    txt = str(tmp_path / "txt")
+    assert main(["classify", "train", "--train", str(tmp_path / "tr.tsv"), "--test", str(tmp_path / "tr.tsv"),
+                 "--epochs", "1", "--hidden", "4", "--quiet", "--out", txt]) == 0
+    capsys.readouterr()
+    cases = [
+        (["classify", "evaluate", "--model", txt, "--test", str(tmp_path / "v.csv")], "v.csv holds numeric series, "
+         "but the model reads text"),
+        (["classify", "predict", "--model", txt, "--input", str(tmp_path / "v.csv")], "the model reads text"),
+        (["classify", "evaluate", "--model", txt, "--dataset", "GunPoint"], "dataset 'GunPoint' holds numeric series"),
+        (["regress", "evaluate", "--model", txt, "--test", str(tmp_path / "tr.tsv")],
+         "a classification model; use `rnnkit classify evaluate`"),
+    ]
+    for argv, msg in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and msg in err, (argv, err)
 
 
 @pytest.mark.parametrize("content,msg", [("1,0.5,nan\n", "missing"), ("1,0.5,abc\n", "non-numeric")])

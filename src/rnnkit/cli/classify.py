@@ -50,11 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         add_model_flags(ev)
         ev.add_argument("--dataset", help="built-in dataset (its test split)")
         ev.add_argument("--test", dest="test_path", type=Path, help="test file")
-        ev.set_defaults(func=_evaluate)
+        ev.set_defaults(func=_evaluate, default_task=task)
         pr = actions.add_parser("predict", help="predict for an input file (labels are ignored)")
         add_model_flags(pr, json=False)
         pr.add_argument("--input", type=Path, required=True)
-        pr.set_defaults(func=_predict)
+        pr.set_defaults(func=_predict, default_task=task)
 
 
 def _user_task(train_path: Path, test_path: Path | None, kind: str) -> SequenceTask:
@@ -106,25 +106,51 @@ def _confusion_png(model: api.Trained, test: SequenceSet, path: Path, name: str)
     print(f"wrote {path}")
 
 
+def _load_model(args: argparse.Namespace) -> api.Trained:
+    """``--model`` DIR, refused if it is the other task (``regress`` on a classifier, say)."""
+    model = api.load(args.model, args.device)
+    if model.cfg.task != args.default_task:
+        command = "regress" if model.regression else "classify"
+        raise ConfigError(f"{args.model}: a {model.cfg.task} model; use `rnnkit {command} {args.action}`")
+    return model
+
+
+def _check_inputs(model: api.Trained, inputs: str, where: object) -> None:
+    """The model reads text or numeric series; refuse data of the other kind."""
+    if inputs != model.inputs:
+        kinds = {"text": "text", "values": "numeric series"}
+        raise DataError(f"{where} holds {kinds[inputs]}, but the model reads {kinds[model.inputs]}")
+
+
+def _model_ids(model: api.Trained, names: list[str], where: object) -> np.ndarray:
+    """Class names → the model's class ids; names the model never saw are an error."""
+    index = {n: i for i, n in enumerate(model.labels)}
+    unknown = sorted(set(names) - set(index))
+    if unknown:
+        raise DataError(f"{where}: labels not known to the model: {', '.join(unknown[:5])}")
+    return np.array([index[n] for n in names])
+
+
 def _test_set(model: api.Trained, args: argparse.Namespace) -> SequenceSet:
     if args.test_path is not None:
-        X, y, _ = read_examples(args.test_path, model.regression)
-        if model.regression:
-            return SequenceSet(X, y)
-        index = {n: i for i, n in enumerate(model.labels)}
-        unknown = sorted({str(v) for v in y} - set(index))
-        if unknown:
-            raise DataError(f"labels not known to the model: {', '.join(unknown[:5])}")
-        return SequenceSet(X, np.array([index[str(v)] for v in y]))
+        X, y, inputs = read_examples(args.test_path, model.regression)
+        _check_inputs(model, inputs, args.test_path)
+        return SequenceSet(X, y if model.regression else _model_ids(model, [str(v) for v in y], args.test_path))
     name = args.dataset or model.cfg.dataset
     if name is None:
         raise ConfigError("give --dataset NAME or --test PATH")
-    return registry.load(name).test
+    task = registry.load(name, model.cfg.task)
+    _check_inputs(model, task.inputs, f"dataset {name!r}")
+    if model.regression:
+        return task.test
+    # the dataset numbers its classes itself: map them to the model's through their names
+    names = [task.labels[int(i)] for i in task.test.y]
+    return SequenceSet(task.test.X, _model_ids(model, names, f"dataset {name!r}"))
 
 
 def _evaluate(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    model = api.load(args.model, args.device)
+    model = _load_model(args)
     metrics = model.evaluate(_test_set(model, args))
     print_table([metrics])
     write_metrics_json(args.json, metrics, time.perf_counter() - t0)
@@ -132,8 +158,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    model = api.load(args.model, args.device)
-    X, _, _ = read_examples(args.input, model.regression)
+    model = _load_model(args)
+    X, _, inputs = read_examples(args.input, model.regression)
+    _check_inputs(model, inputs, args.input)
     pred = model.predict(SequenceSet(X, np.zeros(len(X))))
     for x, p in zip(X, pred, strict=True):
         shown = x if isinstance(x, str) else f"<series of {len(x)} steps>"
