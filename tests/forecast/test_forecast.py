@@ -158,6 +158,20 @@ def test_cli_train_predict_evaluate_round_trip(tmp_path, capsys):
     assert lines[0] == "step,forecast,lo80,hi80,lo95,hi95" and len(lines) == 10
 
 
+def test_cli_evaluate_needs_the_trained_covariates(tmp_path, capsys):
+    t = np.arange(90)
+    csv = tmp_path / "c.csv"
+    csv.write_text("y,x\n" + "\n".join(f"{10 + np.sin(i / 3):.4f},{np.cos(i / 3):.4f}" for i in t) + "\n")
+    out = str(tmp_path / "m")
+    assert main(["forecast", "train", "--csv", str(csv), "--target", "y", "--covariates", "x", "--model", "lstm",
+                 "--strategy", "mimo", "--lags", "8", "--horizon", "4", "--hidden", "4", "--epochs", "1",
+                 "--quiet", "--out", out]) == 0
+    capsys.readouterr()
+    assert main(["forecast", "evaluate", "--model", out, "--csv", str(csv), "--target", "y"]) == 2
+    assert capsys.readouterr().err == "rnnkit: error: the model was trained with --covariates x; pass the same\n"
+    assert main(["forecast", "evaluate", "--model", out, "--csv", str(csv), "--target", "y", "--covariates", "x"]) == 0
+
+
 def test_cli_bad_input_exits_2_with_one_line(tmp_path, capsys):
     assert main(["forecast", "train", "--model", "lstm"]) == 2
     assert main(["forecast", "train", "--dataset", "airline", "--model", "lstm", "--head", "quantile"]) == 2

@@ -120,10 +120,21 @@ def load_forecaster(path: Path) -> tuple[Forecaster, Series]:
     return Forecaster(cfg, tr, net, json.loads(md.read_text("period.json"))), series
 
 
+def _series_for(args: argparse.Namespace, trained: Series) -> Series:
+    """``--csv``'s series (else the training series), with the covariates the model reads."""
+    if args.csv is None:
+        return trained
+    series = load_series(None, args)
+    if series.covariate_names != trained.covariate_names:
+        want = ",".join(trained.covariate_names)
+        raise ConfigError(f"the model was trained with --covariates {want}; pass the same" if want else
+                          "the model was trained without covariates; drop --covariates")
+    return series
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     fc, series = load_forecaster(args.model)
-    if args.csv is not None:
-        series = load_series(None, args)
+    series = _series_for(args, series)
     h = fc.cfg.horizon
     if len(series.y) <= h + 2:
         raise ConfigError(f"need more than {h + 2} points to hold out {h}")
@@ -137,8 +148,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     fc, series = load_forecaster(args.model)
-    if args.csv is not None:
-        series = load_series(None, args)
+    series = _series_for(args, series)
     h = args.horizon or fc.cfg.horizon
     if h < 1:
         raise ConfigError(f"--horizon must be ≥ 1, got {h}")
