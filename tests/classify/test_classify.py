@@ -65,6 +65,12 @@ def test_classify_cli_builtin_train_evaluate_predict(tmp_path, capsys):
     capsys.readouterr()
     assert main(["classify", "evaluate", "--model", str(out), "--dataset", "BasicMotions"]) == 2
     assert "labels not known to the model: badminton, running" in capsys.readouterr().err
+    # weights of another shape: one line, before any training
+    for flag in ("--init-from", "--resume"):
+        assert main(["classify", "train", "--dataset", "ItalyPowerDemand", "--hidden", "16", "--epochs", "1",
+                     "--quiet", flag, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "weights do not fit this model (shape mismatch" in err, err
     (tmp_path / "new.csv").write_text("1,0.1,0.2,0.3,0.2\n2,1,2,3,2\n")
     capsys.readouterr()
     assert main(["classify", "predict", "--model", str(out), "--input", str(tmp_path / "new.csv")]) == 0

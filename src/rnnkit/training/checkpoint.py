@@ -189,7 +189,7 @@ def load_model_dir(path: Path, *, task: str | None = None) -> ModelDir:
                     rnnkit_version=str(meta.get("rnnkit_version")), hashes=dict(hashes))
 
 
-def load_state_into(model: nn.Module, state: dict[str, torch.Tensor], where: Path) -> None:
+def load_state_into(model: nn.Module, state: dict[str, torch.Tensor], where: object) -> None:
     """``model.load_state_dict(state)`` with a one-line :class:`ModelFileError` on mismatch."""
     own = model.state_dict()
     missing = sorted(set(own) - set(state))

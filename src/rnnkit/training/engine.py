@@ -34,6 +34,7 @@ from rnnkit.config import config_to_dict
 from rnnkit.errors import ConfigError
 from rnnkit.training import distributed as dd
 from rnnkit.training.batches import Batches
+from rnnkit.training.checkpoint import load_state_into
 from rnnkit.training.config import TrainConfig
 from rnnkit.training.optim import make_optimizer
 from rnnkit.training.progress import MetricsLog, Progress, progress_enabled
@@ -331,6 +332,7 @@ def fit(model: nn.Module, step: StepFn, train: Batches, cfg: TrainConfig, *,
     try:
         state = load_checkpoint(Path(resume)) if resume is not None else None
         if state is not None:
+            load_state_into(run.model, state["model"], f"--resume {resume}")  # one line if it does not fit
             _restore(run, state)
         else:
             seed_everything(cfg.seed + run.ctx.rank)

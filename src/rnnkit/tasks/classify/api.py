@@ -19,7 +19,7 @@ from rnnkit.tasks.classify.metrics import classification_metrics, regression_met
 from rnnkit.tasks.classify.model import SequenceModel
 from rnnkit.tasks.classify.tensors import Padded, feature_stats, to_padded
 from rnnkit.training import StepOutput, TensorBatches, fit
-from rnnkit.training.checkpoint import load_model_dir, save_model_dir
+from rnnkit.training.checkpoint import load_model_dir, load_state_into, save_model_dir
 from rnnkit.training.rng import seed_everything
 
 TASK = "classify"
@@ -112,7 +112,7 @@ def train(cfg: ClassifyConfig, task: SequenceTask, *, out: Path | None = None,
     seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     t.net = build_model(cfg, 1 if text else p.x.shape[-1], k, len(vocab) if text else 0)
     if init is not None:
-        t.net.load_state_dict(init)
+        load_state_into(t.net, init, "--init-from")
     target = (p.y - t.y_mean) / t.y_std if t.regression else p.y
     loss = _loss_fn(cfg, p.y, k)
 

@@ -25,7 +25,7 @@ from rnnkit.errors import ConfigError, DataError, ModelFileError
 from rnnkit.tasks.lm.config import LMConfig
 from rnnkit.tasks.lm.model import LanguageModel
 from rnnkit.training import CarriedState, StepOutput, StreamBatches, fit
-from rnnkit.training.checkpoint import load_model_dir, save_model_dir
+from rnnkit.training.checkpoint import load_model_dir, load_state_into, save_model_dir
 from rnnkit.training.progress import Progress, progress_enabled
 from rnnkit.training.rng import seed_everything
 
@@ -142,7 +142,7 @@ def train(cfg: LMConfig, data: LMData, *, out: Path | None = None, resume: Path 
     seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     net = LanguageModel(cfg, len(data.tokenizer))
     if init is not None:
-        net.load_state_dict(init)
+        load_state_into(net, init, "--init-from")
     carried = CarriedState()
 
     def step(model, batch) -> StepOutput:

@@ -21,7 +21,7 @@ from rnnkit.tasks.tag.encode import SentenceBatches, Vocab, collate, encode_all
 from rnnkit.tasks.tag.evaluate import TagScores, score_tags
 from rnnkit.tasks.tag.hmm_tagger import HMMTagger
 from rnnkit.training import StepOutput, fit
-from rnnkit.training.checkpoint import load_model_dir, save_model_dir
+from rnnkit.training.checkpoint import load_model_dir, load_state_into, save_model_dir
 from rnnkit.training.rng import seed_everything
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def train_bilstm(cfg: TagConfig, train: list[Sentence], dev: list[Sentence] | No
     seed_everything(cfg.train.seed)  # initial weights depend on the seed alone
     net = build_net(cfg, vocab)
     if init is not None:
-        net.load_state_dict(init)
+        load_state_into(net, init, "--init-from")
     known = {w for s in train for w in s.words}
     batches = SentenceBatches(encode_all(train, vocab), cfg.train.batch_size, cfg.train.seed)
 
