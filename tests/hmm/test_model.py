@@ -62,3 +62,16 @@ def test_errors_are_clear():
     m = HiddenMarkovModel(2).fit([np.array([0, 1])], [np.array([0, 1])])
     with pytest.raises(DataError, match="out of range"):
         m.score([np.array([0, 5])])
+    with pytest.raises(DataError, match=r"shape \(T,\) or \(T, 1\) symbols; got \(2, 2\)"):
+        HiddenMarkovModel(2).fit([np.array([[0, 1], [1, 0]])])
+    with pytest.raises(DataError, match=r"\(T, D\) values; got \(3, 2, 2\)"):
+        HiddenMarkovModel(2, "gaussian").fit([np.zeros((3, 2, 2))])
+
+
+def test_a_column_of_symbols_reads_as_a_sequence():
+    """hmmlearn takes categorical data as (T, 1) columns; the same column gives the same model."""
+    x = np.random.default_rng(0).integers(0, 3, 60)
+    a = HiddenMarkovModel(2, n_iter=5, random_state=0).fit([x])
+    b = HiddenMarkovModel(2, n_iter=5, random_state=0).fit([x[:, None]])
+    np.testing.assert_array_equal(a.transmat_, b.transmat_)
+    assert a.score([x]) == b.score([x[:, None]])

@@ -110,6 +110,13 @@ class HiddenMarkovModel:
         X = [np.asarray(x) for x in X]
         if not X or any(len(x) == 0 for x in X):
             raise DataError("X must be a non-empty list of non-empty sequences")
+        if self.emission == "categorical":  # (T, 1) columns, as hmmlearn takes them, are (T,)
+            X = [x[:, 0] if x.ndim == 2 and x.shape[1] == 1 else x for x in X]
+        top = 1 if self.emission == "categorical" else 2
+        bad = next((x.shape for x in X if x.ndim > top), None)
+        if bad is not None:
+            want = "(T,) or (T, 1) symbols" if top == 1 else "(T,) or (T, D) values"
+            raise DataError(f"{self.emission} observations are sequences of shape {want}; got {bad}")
         return X
 
     def _frames(self, X):
