@@ -3,7 +3,8 @@
     p(S, O) = π_{S_1} Π_{t>1} A_{S_{t−1} S_t} Π_t p(O_t | S_t)
 
 Observations ``X`` are a list of sequences (ragged; no concatenate-plus-lengths API):
-integer arrays (T,) for ``emission="categorical"``, float arrays (T, D) for ``"gaussian"``.
+integer arrays (T,) for ``emission="categorical"`` ((T, 1) columns, as hmmlearn takes them,
+are read the same), float arrays (T, D) for ``"gaussian"``.
 ``fit(X)`` runs Baum–Welch (EM) with ``n_init`` random restarts and keeps the best;
 ``fit(X, y)`` with state sequences ``y`` is supervised maximum likelihood with additive
 ``smoothing``. Learned attributes end with ``_``: ``startprob_`` (K,), ``transmat_`` (K, K),
