@@ -66,6 +66,18 @@ def test_bad_input_raises_shape_error(x_shape, lengths, msg):
         layer(torch.randn(*x_shape), lengths=None if lengths is None else torch.tensor(lengths))
 
 
+@pytest.mark.parametrize("cls", [RNN, LSTM])
+def test_input_dtype_must_match_the_weights_outside_autocast(cls):
+    layer, x = cls(3, 4), torch.randn(2, 5, 3)
+    with pytest.raises(ShapeError, match="floating-point tensor, got torch.int64"):
+        layer(x.long())
+    with pytest.raises(ShapeError, match="x is torch.float64 but the layer's weights are torch.float32"):
+        layer(x.double())
+    assert layer.double()(x.double())[0].dtype == torch.float64
+    with torch.autocast("cpu", torch.bfloat16):  # autocast casts inside: any float input is fine
+        assert layer.float()(x.bfloat16())[0].shape == (2, 5, 4)
+
+
 def test_bad_config():
     with pytest.raises(ConfigError):
         LSTM(3, 4, dropout=1.5)

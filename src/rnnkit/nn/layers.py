@@ -156,6 +156,13 @@ class RecurrentLayer(nn.Module):
             raise ShapeError(f"x has {x.shape[2]} features, the layer expects {self.input_size}")
         if x.shape[1] < 1:
             raise ShapeError("x has no time steps (T = 0)")
+        cell = self.cell(0)
+        w = getattr(cell, f"W_x{cell.gates[0]}")  # (D, H): the weights' dtype
+        if not x.is_floating_point():
+            raise ShapeError(f"x must be a floating-point tensor, got {x.dtype} (x.to({w.dtype}))")
+        if x.dtype != w.dtype and not torch.is_autocast_enabled(x.device.type):
+            raise ShapeError(f"x is {x.dtype} but the layer's weights are {w.dtype}: convert one "
+                             f"(x.to({w.dtype}) or layer.to({x.dtype}))")
 
     def forward(self, x: Tensor, lengths: Tensor | None = None, state=None):
         self._check_input(x)
