@@ -45,6 +45,21 @@ def test_readers(tmp_path):
         read_word_tag(tmp_path / "bad.txt")
 
 
+def test_gzip_files_read_and_broken_ones_are_named(tmp_path):
+    import gzip
+
+    good = tmp_path / "a.conllu.gz"
+    good.write_bytes(gzip.compress(CONLLU.encode()))
+    assert read_conllu(good)[1].tags == ["AUX", "PART", "VERB"]
+    (tmp_path / "b.txt.gz").write_bytes(gzip.compress(b"The/DET dog/NOUN\n"))
+    assert read_word_tag(tmp_path / "b.txt.gz")[0].tags == ["DET", "NOUN"]
+    (tmp_path / "plain.conllu.gz").write_text("not compressed\n")
+    (tmp_path / "cut.txt.gz").write_bytes(good.read_bytes()[:40])
+    for name, read in (("plain.conllu.gz", read_conllu), ("cut.txt.gz", read_plain)):
+        with pytest.raises(DataError, match=f"{name}: not a readable gzip file"):
+            read(tmp_path / name)
+
+
 def test_second_order_viterbi_against_brute_force():
     rng = np.random.default_rng(0)
     K = 3

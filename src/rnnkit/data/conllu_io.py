@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import zlib
 from pathlib import Path
 from typing import NamedTuple
 
@@ -32,6 +33,15 @@ def _lines(path: Path) -> list[str]:
             return f.readlines()
         except UnicodeDecodeError as e:
             raise not_utf8(path, e) from None
+        except _GZIP_ERRORS as e:
+            raise _bad_gzip(path, e) from None
+
+
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
+def _bad_gzip(path: Path, err: Exception) -> DataError:
+    return DataError(f"{path}: not a readable gzip file ({err})")
 
 
 def is_conllu(path: Path) -> bool:
@@ -58,6 +68,8 @@ def read_conllu(path: str | Path, column: str = "upos") -> list[Sentence]:
                                     f"has tokens without a {column.upper()} tag")
                 if toks:
                     out.append(Sentence([t["form"] for t in toks], tags))
+        except _GZIP_ERRORS as e:
+            raise _bad_gzip(path, e) from None
         except (conllu.exceptions.ParseException, ValueError, UnicodeDecodeError) as e:
             if isinstance(e, DataError):
                 raise
