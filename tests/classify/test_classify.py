@@ -112,11 +112,17 @@ def test_evaluate_and_predict_refuse_data_the_model_cannot_read(tmp_path, capsys
         assert err.count("\n") == 1 and msg in err, (argv, err)
 
 
-@pytest.mark.parametrize("content,msg", [("1,0.5,nan\n", "missing"), ("1,0.5,abc\n", "non-numeric")])
-def test_bad_user_files_exit_2(tmp_path, capsys, content, msg):
-    (tmp_path / "bad.csv").write_text(content)
-    assert main(["classify", "train", "--train", str(tmp_path / "bad.csv"), "--test",
-                 str(tmp_path / "bad.csv")]) == 2
+TS_WITH_GAP = ("@problemName x\n@timestamps false\n@univariate true\n@classLabel true 1 2\n@data\n"
+               "1,2,3:1\n1,2,?:2\n")
+
+
+@pytest.mark.parametrize("name,content,msg", [
+    ("bad.csv", "1,0.5,nan\n", "missing"), ("bad.csv", "1,0.5,abc\n", "non-numeric"),
+    ("bad.ts", TS_WITH_GAP, "series 2 has missing (NaN or ?) values"),
+])
+def test_bad_user_files_exit_2(tmp_path, capsys, name, content, msg):
+    (tmp_path / name).write_text(content)
+    assert main(["classify", "train", "--train", str(tmp_path / name), "--test", str(tmp_path / name)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and msg in err[0]
 

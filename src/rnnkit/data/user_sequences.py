@@ -70,8 +70,11 @@ def read_ts(path: Path, regression: bool) -> tuple[list[np.ndarray], list]:
         Xa, ya = load_from_ts_file(str(path))
     except (OSError, ValueError) as e:
         raise DataError(f"{path}: not a readable .ts file ({e})") from None
-    return [np.asarray(x, dtype=np.float32).T for x in Xa], [
-        _label(str(v), regression, str(path)) for v in ya]
+    X = [np.asarray(x, dtype=np.float32).T for x in Xa]  # each (T, D)
+    bad = next((n for n, x in enumerate(X, 1) if not np.all(np.isfinite(x))), None)
+    if bad is not None:
+        raise DataError(f"{path}: series {bad} has missing (NaN or ?) values; fill or drop them first")
+    return X, [_label(str(v), regression, str(path)) for v in ya]
 
 
 def read_examples(path: str | Path, regression: bool) -> tuple[list, np.ndarray, str]:
