@@ -201,3 +201,18 @@ def test_nested_config_keeps_the_outer_default_and_flags_override_it():
     assert build_config(_Task).train.lr == 0.5
     cfg = build_config(_Task, flags={"epochs": 7})
     assert cfg.train.lr == 0.5 and cfg.train.epochs == 7
+
+
+def test_flag_help_shows_choices_and_the_defaults_a_command_really_uses():
+    import argparse
+
+    from rnnkit.config import add_config_flags
+
+    p = argparse.ArgumentParser()
+    add_config_flags(p, _Task)  # its nested TrainConfig defaults to lr 0.5, 3 epochs
+    text = " ".join(p.format_help().split())
+    assert "--lr LR learning rate; default 0.5" in text and "passes over the training data; default 3" in text
+    p = argparse.ArgumentParser()
+    add_config_flags(p, _Model, defaults={"cell": "rnn"})
+    text = " ".join(p.format_help().split())
+    assert "--cell {rnn,lstm} default rnn" in text and "--hidden-size HIDDEN_SIZE default 8" in text

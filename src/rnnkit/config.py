@@ -97,27 +97,46 @@ def _coerce(name: str, tp: Any, value: Any) -> Any:
     return value
 
 
-def add_config_flags(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[str, ...] = ()) -> None:
-    """Add one flag per (flattened) field of ``cls``; defaults stay unset so TOML can win."""
+def add_config_flags(parser: argparse.ArgumentParser, cls: type, *, skip: tuple[str, ...] = (),
+                     defaults: dict[str, Any] | None = None) -> None:
+    """Add one flag per (flattened) field of ``cls``; defaults stay unset so TOML can win.
+    ``defaults`` are an outer config's own defaults for this nested part (shown in help)."""
     hints = _field_types(cls)
     for f in dataclasses.fields(cls):
         if f.name in skip:
             continue
         tp = hints[f.name]
         if _is_config(tp):
-            add_config_flags(parser, tp, skip=skip)
+            add_config_flags(parser, tp, skip=skip, defaults=_field_default(f))
             continue
         base, _ = _unwrap_optional(tp)
-        kw: dict[str, Any] = {"dest": f.name, "default": _UNSET, "help": f.metadata.get("help")}
+        kw: dict[str, Any] = {"dest": f.name, "default": _UNSET, "help": _flag_help(f, defaults or {})}
         if typing.get_origin(base) is typing.Literal:
             kw["choices"] = [str(a) for a in typing.get_args(base)]
         elif "choices" in f.metadata:
             kw["choices"] = list(f.metadata["choices"])
         if base is bool:
             kw["action"] = argparse.BooleanOptionalAction
-        else:
+        elif "choices" not in kw:  # with choices argparse shows {a,b,c}
             kw["metavar"] = f.name.upper()
         parser.add_argument(flag_name(f), **kw)
+
+
+def _flag_help(f: dataclasses.Field, defaults: dict[str, Any]) -> str | None:
+    """The field's help text, followed by its default (what a flag left out means)."""
+    text = f.metadata.get("help")
+    if f.name in defaults:
+        default = defaults[f.name]
+    elif f.default is not dataclasses.MISSING:
+        default = f.default
+    elif f.default_factory is not dataclasses.MISSING:
+        default = f.default_factory()
+    else:
+        return text
+    if default is None or default == "" or default == () or isinstance(default, bool):
+        return text
+    shown = f"default {default}".replace("%", "%%")
+    return f"{text}; {shown}" if text else shown
 
 
 def _build(cls: type[T], values: dict[str, Any], where: str) -> T:

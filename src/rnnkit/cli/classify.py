@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         tr = actions.add_parser("train", help="train on a built-in dataset or --train/--test files")
         tr.add_argument("--train", dest="train_path", type=Path, help="training file (.tsv/.csv/.ts)")
         tr.add_argument("--test", dest="test_path", type=Path, help="test file, same format")
-        add_train_flags(tr, ClassifyConfig)
+        add_train_flags(tr, ClassifyConfig, defaults={"task": task})
         tr.set_defaults(func=_train, default_task=task)
         ev = actions.add_parser("evaluate", help="metrics of a trained model on test data")
         add_model_flags(ev)

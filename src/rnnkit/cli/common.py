@@ -41,15 +41,17 @@ from rnnkit.training.rng import seed_everything
 T = TypeVar("T")
 
 
-def add_train_flags(parser: argparse.ArgumentParser, config_cls: type) -> None:
-    """Add the common train flags and one flag per field of ``config_cls``."""
+def add_train_flags(parser: argparse.ArgumentParser, config_cls: type, *,
+                    defaults: dict[str, Any] | None = None) -> None:
+    """Add the common train flags and one flag per field of ``config_cls`` (``defaults``: the
+    command's own defaults where they differ from the config's, for the help text)."""
     g = parser.add_argument_group("run")
     g.add_argument("--config", type=Path, help="TOML file with the task config (flags override it)")
     g.add_argument("--out", type=Path, help="model directory to write")
     g.add_argument("--resume", type=Path, help="continue an interrupted run exactly from DIR")
     g.add_argument("--init-from", type=Path, help="start from DIR's weights, new optimizer")
     g.add_argument("--json", type=Path, help="write final metrics as a flat JSON object")
-    add_config_flags(parser.add_argument_group("config"), config_cls)
+    add_config_flags(parser.add_argument_group("config"), config_cls, defaults=defaults)
 
 
 def add_model_flags(parser: argparse.ArgumentParser, *, json: bool = True) -> None:
