@@ -13,7 +13,7 @@ As τ → 0, P_τ puts all its mass on the argmax, so sampling at τ = 0 is gree
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import Tensor
@@ -28,10 +28,11 @@ class SampleConfig:
     """How to draw tokens: ``temperature`` ≥ 0 (0 = greedy), ``top_k`` (0 = all),
     ``top_p`` in (0, 1] (1 = all), ``seed`` for the generator."""
 
-    temperature: float = 1.0
-    top_k: int = 0
-    top_p: float = 1.0
-    seed: int = 0
+    temperature: float = field(default=1.0, metadata={"help": "divide the logits by this (0 = greedy)"})
+    top_k: int = field(default=0, metadata={"help": "draw from the k most likely tokens (0 = all)"})
+    top_p: float = field(default=1.0, metadata={"help": "draw from the smallest set holding this much "
+                                                        "probability (1 = all)"})
+    seed: int = field(default=0, metadata={"help": "random seed of the draws"})
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
