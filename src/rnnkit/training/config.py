@@ -28,11 +28,11 @@ class TrainConfig:
     max_steps: int | None = field(default=None, metadata={"help": "stop after this many optimizer steps"})
     max_seconds: float | None = field(default=None, metadata={"help": "stop after this much wall time (a budget per invocation)"})
     batch_size: int = field(default=32, metadata={"help": "global batch size"})
-    optimizer: Literal["sgd", "adam", "adamw"] = "adam"
+    optimizer: Literal["sgd", "adam", "adamw"] = field(default="adam", metadata={"help": "optimizer"})
     lr: float = field(default=1e-3, metadata={"help": "learning rate"})
-    momentum: float = 0.0
-    weight_decay: float = 0.0
-    schedule: Literal["constant", "step", "cosine", "plateau"] = "constant"
+    momentum: float = field(default=0.0, metadata={"help": "SGD momentum"})
+    weight_decay: float = field(default=0.0, metadata={"help": "L2 penalty (decoupled for adamw)"})
+    schedule: Literal["constant", "step", "cosine", "plateau"] = field(default="constant", metadata={"help": "learning-rate schedule"})
     lr_decay: float = field(default=0.5, metadata={"help": "factor for step/plateau schedules"})
     decay_after: int = field(default=0, metadata={"help": "step schedule: first epoch to decay after"})
     clip: float | None = field(default=5.0, metadata={"help": "clip gradient norm (none = off)"})

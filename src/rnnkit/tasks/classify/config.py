@@ -30,20 +30,20 @@ class ClassifyConfig:
     get c times fewer recurrent steps to backpropagate through.
     """
 
-    dataset: str | None = None
-    task: Literal["classification", "regression"] = "classification"
-    cell: Literal["rnn", "lstm", "gru"] = "gru"
-    hidden: int = 64
-    layers: int = 1
-    bidirectional: bool = False
-    pool: Literal["last", "mean", "max", "attention"] = "mean"
-    dropout: float = 0.1
-    normalize: Literal["series", "global", "none"] = "series"
-    class_weights: bool = False
-    loss: Literal["mse", "huber"] = "mse"
-    embed_dim: int = 32
-    val_fraction: float = 0.0
-    chunk: int = 1
+    dataset: str | None = field(default=None, metadata={"help": "built-in dataset (rnnkit datasets list), unless --train/--test files are given"})
+    task: Literal["classification", "regression"] = field(default="classification", metadata={"help": "classification (cross-entropy) or regression"})
+    cell: Literal["rnn", "lstm", "gru"] = field(default="gru", metadata={"help": "recurrent cell"})
+    hidden: int = field(default=64, metadata={"help": "hidden units per direction"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers"})
+    bidirectional: bool = field(default=False, metadata={"help": "read each sequence both ways"})
+    pool: Literal["last", "mean", "max", "attention"] = field(default="mean", metadata={"help": "how the outputs over time become one vector"})
+    dropout: float = field(default=0.1, metadata={"help": "dropout between layers and before the head"})
+    normalize: Literal["series", "global", "none"] = field(default="series", metadata={"help": "series: z-normalise each series; global: the training set's mean and deviation"})
+    class_weights: bool = field(default=False, metadata={"help": "weight classes by inverse frequency"})
+    loss: Literal["mse", "huber"] = field(default="mse", metadata={"help": "regression loss on standardised targets"})
+    embed_dim: int = field(default=32, metadata={"help": "character embedding size (text inputs)"})
+    val_fraction: float = field(default=0.0, metadata={"help": "training share held out to pick the best epoch (0 = none)"})
+    chunk: int = field(default=1, metadata={"help": "read c consecutive values as one step of c·D features"})
     train: TrainConfig = field(default_factory=_default_train)
 
     def __post_init__(self) -> None:

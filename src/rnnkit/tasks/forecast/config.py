@@ -33,22 +33,22 @@ class ForecastConfig:
     skipped when it would leave fewer than half the windows for fitting.
     """
 
-    dataset: str | None = None
-    model: Literal["naive", "seasonal-naive", "ar-linear", "ar-mlp", "rnn", "lstm", "gru"] = "lstm"
-    lags: int = 24
-    horizon: int = 12
-    strategy: Literal["recursive", "direct", "mimo"] = "recursive"
-    head: Literal["gaussian", "quantile"] = "gaussian"
-    hidden: int = 32
-    layers: int = 1
-    dropout: float = 0.0
-    transform: Literal["none", "log"] = "none"
-    diff: int = 0
+    dataset: str | None = field(default=None, metadata={"help": "built-in series (rnnkit datasets list), unless --csv is given"})
+    model: Literal["naive", "seasonal-naive", "ar-linear", "ar-mlp", "rnn", "lstm", "gru"] = field(default="lstm", metadata={"help": "forecasting model"})
+    lags: int = field(default=24, metadata={"help": "window length k fed to the model"})
+    horizon: int = field(default=12, metadata={"help": "steps to forecast; as many last points are held out"})
+    strategy: Literal["recursive", "direct", "mimo"] = field(default="recursive", metadata={"help": "recursive: one step fed back; direct: one model per step; mimo: all steps at once"})
+    head: Literal["gaussian", "quantile"] = field(default="gaussian", metadata={"help": "gaussian: mean and scale; quantile: pinball loss (direct/mimo only)"})
+    hidden: int = field(default=32, metadata={"help": "hidden units"})
+    layers: int = field(default=1, metadata={"help": "stacked recurrent layers"})
+    dropout: float = field(default=0.0, metadata={"help": "dropout between layers"})
+    transform: Literal["none", "log"] = field(default="none", metadata={"help": "log needs positive data"})
+    diff: int = field(default=0, metadata={"help": "1 = model first differences"})
     seasonal_diff: bool = False
-    season: int = 0
-    backtest: int = 1
+    season: int = field(default=0, metadata={"help": "seasonal period for --seasonal-diff (0 = the dataset's)"})
+    backtest: int = field(default=1, metadata={"help": "rolling origins to evaluate"})
     valid: int = field(default=12, metadata={"help": "latest training windows for early stopping and σ calibration (0 = off)"})
-    samples: int = 200
+    samples: int = field(default=200, metadata={"help": "sample paths for recursive intervals"})
     train: TrainConfig = field(default_factory=_default_train)
 
     def __post_init__(self) -> None:

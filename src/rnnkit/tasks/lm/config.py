@@ -31,20 +31,20 @@ class LMConfig:
     Treebank recipe of Zaremba et al. is ``configs/zaremba-small.toml``.
     """
 
-    corpus: str | None = None
-    unit: Literal["char", "word", "bpe"] = "char"
+    corpus: str | None = field(default=None, metadata={"help": "built-in text (shakespeare, ptb), unless --text is given"})
+    unit: Literal["char", "word", "bpe"] = field(default="char", metadata={"help": "tokens: characters, words or BPE pieces"})
     max_vocab: int = field(default=10000, metadata={"help": "word/bpe vocabulary size"})
-    cell: Literal["lstm", "gru", "rnn"] = "lstm"
-    layers: int = 2
-    hidden: int = 256
+    cell: Literal["lstm", "gru", "rnn"] = field(default="lstm", metadata={"help": "recurrent cell"})
+    layers: int = field(default=2, metadata={"help": "stacked recurrent layers"})
+    hidden: int = field(default=256, metadata={"help": "hidden units"})
     embed: int = field(default=0, metadata={"help": "embedding size (0 = hidden)"})
-    dropout: float = 0.0
-    tie_weights: bool = False
+    dropout: float = field(default=0.0, metadata={"help": "dropout on the embedding, between layers and before the softmax"})
+    tie_weights: bool = field(default=False, metadata={"help": "share the embedding with the output layer (needs embed = hidden)"})
     init_scale: float = field(default=0.0, metadata={"help": "U(-s, s) initialisation of every weight (0 = layer default)"})
     bptt: int = field(default=100, metadata={"help": "truncated BPTT window (steps)"})
     val_fraction: float = field(default=0.05, metadata={"help": "held-out end of a user --text"})
     eval_batch_size: int = field(default=10, metadata={"help": "rows for evaluation streams"})
-    backend: Literal["auto", "reference", "fused"] = "auto"
+    backend: Literal["auto", "reference", "fused"] = field(default="auto", metadata={"help": "recurrent layer backend (auto = the fastest)"})
     train: TrainConfig = field(default_factory=_default_train)
 
     def __post_init__(self) -> None:

@@ -24,20 +24,20 @@ class TagConfig:
     (``hidden``) and a softmax per token; words seen fewer than ``min_count`` times share ``<unk>``.
     """
 
-    model: Literal["hmm", "bilstm"] = "hmm"
-    order: Literal[2, 3] = 3
-    column: Literal["upos", "xpos"] = "upos"
-    smoothing: float = 0.1
-    suffix_length: int = 5
-    rare_threshold: int = 10
-    word_dim: int = 100
-    char_dim: int = 32
-    char_hidden: int = 50
-    hidden: int = 128
-    layers: int = 1
-    dropout: float = 0.33
-    min_count: int = 2
-    word_dropout: float = 0.05
+    model: Literal["hmm", "bilstm"] = field(default="hmm", metadata={"help": "HMM or BiLSTM tagger"})
+    order: Literal[2, 3] = field(default=3, metadata={"help": "HMM: 3 = interpolated trigram, 2 = bigram"})
+    column: Literal["upos", "xpos"] = field(default="upos", metadata={"help": "CoNLL-U tag column"})
+    smoothing: float = field(default=0.1, metadata={"help": "HMM: additive smoothing of bigram transitions"})
+    suffix_length: int = field(default=5, metadata={"help": "HMM: longest suffix used for unknown words"})
+    rare_threshold: int = field(default=10, metadata={"help": "HMM: words seen at most this often teach the suffix model"})
+    word_dim: int = field(default=100, metadata={"help": "BiLSTM: word embedding size"})
+    char_dim: int = field(default=32, metadata={"help": "BiLSTM: character embedding size"})
+    char_hidden: int = field(default=50, metadata={"help": "BiLSTM: character BiLSTM units"})
+    hidden: int = field(default=128, metadata={"help": "BiLSTM: units per direction"})
+    layers: int = field(default=1, metadata={"help": "BiLSTM: stacked layers"})
+    dropout: float = field(default=0.33, metadata={"help": "BiLSTM: dropout"})
+    min_count: int = field(default=2, metadata={"help": "BiLSTM: rarer words share <unk>"})
+    word_dropout: float = field(default=0.05, metadata={"help": "BiLSTM: share of training words replaced by <unk>"})
     train: TrainConfig = field(default_factory=_default_train)
 
     def __post_init__(self) -> None:
