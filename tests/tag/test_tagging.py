@@ -112,6 +112,10 @@ def test_cli_train_evaluate_predict_hmm_and_bilstm(tmp_path, capsys):
         assert set(m) == {"accuracy", "unknown_accuracy", "sentences_per_second", "seconds"}
         assert main(["tag", "evaluate", "--model", str(out), "--test", dev, "--json", str(tmp_path / "e.json")]) == 0
         assert json.loads((tmp_path / "e.json").read_text())["accuracy"] == pytest.approx(m["accuracy"])
+        assert "never predicts a tag of this file" not in capsys.readouterr().out
+        (tmp_path / "ptb.txt").write_text("The/DT dog/NN runs/VBZ ./.\n")  # another tag set
+        assert main(["tag", "evaluate", "--model", str(out), "--test", str(tmp_path / "ptb.txt")]) == 0
+        assert "never predicts a tag of this file (., DT, NN, VBZ …)" in capsys.readouterr().out
         (tmp_path / "in.txt").write_text("The dog runs .\n")
         capsys.readouterr()
         assert main(["tag", "predict", "--model", str(out), "--input", str(tmp_path / "in.txt")]) == 0

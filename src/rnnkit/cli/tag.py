@@ -81,8 +81,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     print_table(per_tag_rows(scores), title="per tag (gold)")
     print()
     print_table(confusion_rows(scores), title="most frequent errors (gold → predicted)")
+    note = _tagset_note(scores)
+    if note:
+        print(f"  note: {note}")
     write_metrics_json(args.json, metrics, time.perf_counter() - t0)
     return 0
+
+
+def _tagset_note(scores) -> str | None:
+    """When the model never predicts any tag of the test file, the tag sets differ."""
+    gold = set(scores.per_tag)
+    predicted = {p for _, p in scores.confusion} | {t for t, (ok, _) in scores.per_tag.items() if ok}
+    if gold & predicted:
+        return None
+    return (f"the model never predicts a tag of this file ({_first(gold)} …) but {_first(predicted)} …: "
+            "a different tag set (--column upos/xpos)?")
+
+
+def _first(tags: set[str]) -> str:
+    return ", ".join(sorted(tags)[:4])
 
 
 def _predict(args: argparse.Namespace) -> int:
