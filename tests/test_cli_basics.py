@@ -169,6 +169,9 @@ def test_output_paths_that_cannot_be_written_are_refused_before_training(tmp_pat
     assert start_train(p.parse_args(["--out", str(tmp_path / "new" / "m")]), _Model).out == tmp_path / "new" / "m"
     assert main(["tour", "--quick", "--out", str(afile)]) == 2
     assert capsys.readouterr().err == f"rnnkit: error: --out {afile}: exists and is not a directory\n"
+    assert main(["tour", "--quick", "--device", "tpu", "--out", str(tmp_path / "t")]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("rnnkit: error: unknown device 'tpu'")  # before any section runs
 
 
 def test_init_from_flag_loads_weights_of_the_same_task(tmp_path):

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from rnnkit.cli.common import check_output_paths
+from rnnkit.device import resolve_device
 from rnnkit.tour import SECTIONS, TourContext, run_tour
 
 
@@ -24,6 +25,7 @@ def _run(args: argparse.Namespace) -> int:
     ctx = TourContext(out=args.out, seed=args.seed, device=args.device, quick=args.quick, quiet=args.quiet)
     only = tuple(s for s in args.only.split(",") if s)
     check_output_paths(out=ctx.out, json=None)
+    resolve_device(ctx.device)  # an unusable --device fails here, not in the first section
     ctx.out.mkdir(parents=True, exist_ok=True)
     run_tour(ctx, only=only, echo=print)
     return 0
