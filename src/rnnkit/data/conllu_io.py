@@ -26,6 +26,13 @@ def _open_text(path: Path) -> io.TextIOBase:
     return io.TextIOWrapper(raw, encoding="utf-8")
 
 
+_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)  # not gzip, or cut short
+
+
+def _bad_gzip(path: Path, err: Exception) -> DataError:
+    return DataError(f"{path}: not a readable gzip file ({err})")
+
+
 def _lines(path: Path) -> list[str]:
     """The file's lines (plain or ``.gz``); a file that is not UTF-8 is a DataError."""
     with _open_text(path) as f:
@@ -35,13 +42,6 @@ def _lines(path: Path) -> list[str]:
             raise not_utf8(path, e) from None
         except _GZIP_ERRORS as e:
             raise _bad_gzip(path, e) from None
-
-
-_GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
-
-
-def _bad_gzip(path: Path, err: Exception) -> DataError:
-    return DataError(f"{path}: not a readable gzip file ({err})")
 
 
 def is_conllu(path: Path) -> bool:

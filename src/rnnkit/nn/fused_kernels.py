@@ -31,6 +31,16 @@ def _masked(m: Tensor | None, t: int, new: Tensor, old: Tensor) -> Tensor:
     return new if m is None else torch.where(m[t], new, old)
 
 
+def _outputs(Hs: Tensor, mask: Tensor | None) -> tuple[Tensor, Tensor]:
+    """From the states H_0..H_T (T+1, B, H): outputs (T, B, H), zero at pads, and the final H."""
+    return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[-1].clone()
+
+
+def _masked_grad(d_out: Tensor, mask: Tensor | None) -> Tensor:
+    """Output gradients with padded steps zeroed (the outputs there are constants)."""
+    return d_out if mask is None else d_out * mask
+
+
 def _compiled(*ts: Tensor) -> bool:
     """Whether the backward element-wise steps can run compiled (CPU float32/float64)."""
     return all(t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64) for t in ts)
@@ -40,7 +50,7 @@ def _backward_setup(ctx, d_out: Tensor, d_hT: Tensor, H: int):
     """Output gradients zeroed at pads (T, B, H), and DH (2, B, H), two alternating slots for
     ∂E/∂H_t (slot 1 − t % 2 while step t runs) and ∂E/∂H_{t−1} (slot t % 2)."""
     mask = ctx.saved_tensors[-1]
-    d_out = (d_out if mask is None else d_out * mask).contiguous()
+    d_out = _masked_grad(d_out, mask).contiguous()
     T, B, _ = d_out.shape
     DH = d_out.new_empty(2, B, H)
     torch.add(d_out[T - 1], d_hT, out=DH[1 - (T - 1) % 2])
@@ -114,9 +124,7 @@ class LSTMKernel(torch.autograd.Function):
 def _lstm_finish(ctx, W_h, Hs, Cs, TC, gates, mask):
     """Save the forward buffers; outputs (T, B, H) zero at pads, final H and C (B, H)."""
     ctx.save_for_backward(W_h, Hs, Cs, TC, gates, mask)
-    T = gates.shape[0]
-    out = Hs[1:] if mask is None else Hs[1:] * mask
-    return out, Hs[T].clone(), Cs[T].clone()
+    return (*_outputs(Hs, mask), Cs[-1].clone())
 
 
 class GRUKernel(torch.autograd.Function):
@@ -147,9 +155,8 @@ class GRUKernel(torch.autograd.Function):
             h = torch.lerp(n, Hs[t], rz[:, H:], out=Hs[t + 1])  # Z⊙H + (1−Z)⊙H̃
             if mask is not None:
                 torch.where(mask[t], h, Hs[t], out=h)
-        out = Hs[1:] if mask is None else Hs[1:] * mask  # (T, B, H)
         ctx.save_for_backward(W_h, Hs, gates, HW, mask)
-        return out, Hs[T].clone()
+        return _outputs(Hs, mask)
 
     @staticmethod
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
@@ -174,8 +181,7 @@ class GRUKernel(torch.autograd.Function):
         Hs, gates, HW = (torch.from_numpy(a) for a in nb.gru_forward(
             nb.np_of(XW), nb.np_of(W_h), bn, nb.np_of(h0), nb.lengths_of(mask, B, T)))
         ctx.save_for_backward(W_h, Hs, gates, HW, mask)
-        out = Hs[1:] if mask is None else Hs[1:] * mask  # (T, B, H)
-        return out, Hs[-1].clone()
+        return _outputs(Hs, mask)
 
 
 def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
@@ -188,7 +194,7 @@ def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
         Hs, gates, aux = (torch.from_numpy(a) for a in nb.gru_lecture_forward(
             nb.np_of(XW), nb.np_of(W_h[:, :2 * H]), nb.np_of(W_h[:, 2 * H:]), nb.np_of(h0), ctx.lens))
         ctx.save_for_backward(W_h, Hs, gates, aux, mask)
-        return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[T].clone()
+        return _outputs(Hs, mask)
     Hs = XW.new_empty(T + 1, B, H)
     gates = XW.new_empty(T, B, G3)  # R, Z, H̃
     aux = XW.new_empty(T, B, H)  # R⊙H_{t−1}
@@ -200,17 +206,16 @@ def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
         h = torch.lerp(n, Hs[t], rz[:, H:], out=Hs[t + 1])  # Z⊙H + (1−Z)⊙H̃
         if mask is not None:
             torch.where(mask[t], h, Hs[t], out=h)
-    out = Hs[1:] if mask is None else Hs[1:] * mask
     ctx.save_for_backward(W_h, Hs, gates, aux, mask)
-    return out, Hs[T].clone()
+    return _outputs(Hs, mask)
 
 
 def _gru_lecture_backward(ctx, d_out, d_hT):
     W_h, Hs, gates, aux, mask = ctx.saved_tensors
     T, B, G3 = gates.shape
     H = G3 // 3
+    d_out = _masked_grad(d_out, mask)
     if ctx.lens is not None:  # the compiled loop ran forward: run its backward too
-        d_out = d_out if mask is None else d_out * mask
         dG, dA, dh = (torch.from_numpy(a) for a in nb.gru_lecture_backward(
             gates.numpy(), aux.numpy(), Hs.numpy(), nb.np_of(d_out), nb.np_of(d_hT),
             nb.np_of(W_h[:, :2 * H].t()), nb.np_of(W_h[:, 2 * H:].t()), ctx.lens))
@@ -218,8 +223,6 @@ def _gru_lecture_backward(ctx, d_out, d_hT):
     dG = torch.empty_like(gates)  # ∂E/∂(pre-activations), x side
     dA = torch.empty_like(aux)  # ∂E/∂pre_H̃, the (R⊙H) W_hh side
     dh = d_hT.clone()
-    if mask is not None:
-        d_out = d_out * mask
     W_rz_T, W_hh_T = W_h[:, :2 * H].t(), W_h[:, 2 * H:].t()
     for t in reversed(range(T)):
         R, Z, N = gates[t].split(H, 1)  # each (B, H)
@@ -281,8 +284,7 @@ class RNNKernel(torch.autograd.Function):
             Hs, A = (torch.from_numpy(a) for a in nb.rnn_forward(
                 nb.np_of(XW), nb.np_of(W_h), nb.np_of(h0), ctx.lens, f_name == "relu"))
             ctx.save_for_backward(W_h, Hs, A, mask)
-            out = Hs[1:] if mask is None else Hs[1:] * mask  # (T, B, H)
-            return out, Hs[-1].clone()
+            return _outputs(Hs, mask)
         Hs = XW.new_empty(T + 1, B, H)
         A = XW.new_empty(T, B, H)  # unmasked activations f(z_t)
         Hs[0] = h0
@@ -290,22 +292,20 @@ class RNNKernel(torch.autograd.Function):
             a = f(torch.addmm(XW[t], Hs[t], W_h))  # (B, H)
             A[t] = a
             Hs[t + 1] = _masked(mask, t, a, Hs[t])
-        out = Hs[1:] if mask is None else Hs[1:] * mask
         ctx.save_for_backward(W_h, Hs, A, mask)
-        return out, Hs[T].clone()
+        return _outputs(Hs, mask)
 
     @staticmethod
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         W_h, Hs, A, mask = ctx.saved_tensors
         T, B, H = A.shape
+        d_out = _masked_grad(d_out, mask)
         if ctx.lens is not None:
-            d_out = d_out if mask is None else d_out * mask
             dZ, dh = (torch.from_numpy(a) for a in nb.rnn_backward(
                 A.numpy(), nb.np_of(d_out), nb.np_of(d_hT), nb.np_of(W_h.t()), ctx.lens, ctx.f_name == "relu"))
             return dZ, Hs[:-1].reshape(-1, H).t() @ dZ.reshape(-1, H), dh, None, None
         dZ = _act_grad(ctx.f_name, A)  # (T, B, H) f′, filled with ∂E/∂z below
         if mask is not None:
-            d_out = d_out * mask
             dZ = dZ * mask
         dh, W_hT = d_hT.clone(), W_h.t()
         for t in reversed(range(T)):

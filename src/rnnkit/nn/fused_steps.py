@@ -10,8 +10,8 @@ activated gates and ``tanh(C_t)``.
 Conventions (numpy views of the kernel's time-major torch buffers, C-contiguous):
 gates (T, B, G·H) activated gates; DH (2, B, H) two alternating slots: ``DH[1 − t % 2] =
 ∂E/∂H_t`` (complete when step t runs) and ``DH[t % 2]`` written here as ``∂E/∂out_{t−1}``
-(+ ``∂E/∂H_t`` at padded steps), to which the caller adds the matmul; d_out (T, B, H) output gradients (zero at pads); lens
-(B,) valid steps. Padded steps (t ≥ lens[b]) have zero gate gradients and pass ∂E/∂H (and
+(+ ``∂E/∂H_t`` at padded steps), to which the caller adds the matmul; d_out (T, B, H)
+output gradients (zero at pads); lens (B,) valid steps. Padded steps (t ≥ lens[b]) have zero gate gradients and pass ∂E/∂H (and
 ∂E/∂C) straight through. Time-major buffers keep one step's data contiguous in memory.
 
 Shape legend: B batch, T time, H hidden, G gates (LSTM 4, GRU 3).

@@ -40,6 +40,9 @@ from rnnkit.nn.state import LSTMState, RNNState
 from rnnkit.nn.torch_dispatch import forward_torch, torch_compatible
 
 BACKENDS = ("auto", "reference", "fused")
+# B·G·H² multiply-adds per step up to which ``auto`` prefers the compiled whole loops to torch's
+# CPU kernels (BENCHMARKS.md, crossover table); the LSTM also needs B ≤ 4 (oneDNN wins above).
+AUTO_COMPILED_WORK, AUTO_COMPILED_WORK_LSTM = 1 << 18, 1 << 15
 
 
 class RecurrentLayer(nn.Module):
@@ -121,8 +124,9 @@ class RecurrentLayer(nn.Module):
         LSTM wins above), GRU/RNN with B·G·H² ≤ 2¹⁸ (measured in BENCHMARKS.md)."""
         B, H = x.shape[0], self.hidden_size
         if isinstance(self, LSTM):
-            return B <= 4 and small_enough(x.device, x.dtype, B, 4 * H, H, limit=1 << 15)
-        return small_enough(x.device, x.dtype, B, (3 if isinstance(self, GRU) else 1) * H, H, limit=1 << 18)
+            return B <= 4 and small_enough(x.device, x.dtype, B, 4 * H, H, limit=AUTO_COMPILED_WORK_LSTM)
+        G = 3 if isinstance(self, GRU) else 1
+        return small_enough(x.device, x.dtype, B, G * H, H, limit=AUTO_COMPILED_WORK)
 
     def _check_state(self, state, batch: int):
         if state is None:

@@ -64,8 +64,8 @@ def forward_torch(layer: nn.Module, x: Tensor, lengths: Tensor | None, state):
 
     Calls the ATen op that ``nn.LSTM/GRU/RNN.forward`` calls, with the same arguments, without
     building a module around the weights on every call."""
-    lstm = type(layer).__name__ == "LSTM"
-    if state is None:
+    lstm, zero_start = type(layer).__name__ == "LSTM", state is None
+    if zero_start:
         h0 = x.new_zeros(layer.num_layers * layer.num_directions, x.shape[0], layer.hidden_size)
         state = layer.state_type(*([h0] * len(layer.state_type._fields)))
     args = (flat_weights(layer), layer.bias, layer.num_layers, float(layer.dropout), layer.training,
@@ -75,7 +75,7 @@ def forward_torch(layer: nn.Module, x: Tensor, lengths: Tensor | None, state):
         out, *final = _op(layer)(x, hx if lstm else hx[0], *args, True)
         return out, layer.state_type(*final)
     packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    hx = tuple(t.index_select(1, packed.sorted_indices) for t in state)  # torch sorts by length
+    hx = tuple(t if zero_start else t.index_select(1, packed.sorted_indices) for t in state)  # torch sorts by length
     out, *final = _op(layer)(packed.data, packed.batch_sizes, hx if lstm else hx[0], *args)
     out, _ = pad_packed_sequence(PackedSequence(out, packed.batch_sizes, packed.sorted_indices,
                                                 packed.unsorted_indices), batch_first=True, total_length=x.shape[1])
