@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnkit.errors import ConfigError
-from rnnkit.nn import GRU, LSTM, RNN, fused_kernels, fused_numba
+from rnnkit.nn import GRU, LSTM, RNN, fused_kernels, fused_numba, step_matmul
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 
 CASES = [
@@ -235,3 +235,18 @@ def test_fused_under_cpu_autocast_follows_reference(cls, kw):
     assert (o1 - o2).abs().max() < 0.05
     for a, b in zip(g1, g2, strict=True):
         assert a.dtype == torch.float32 and (a - b).norm() <= 0.05 * b.norm() + 1e-6
+
+
+@pytest.mark.skipif(step_matmul._LINEAR is None, reason="this torch build has no oneDNN linear op")
+@pytest.mark.parametrize("case,torch_steps,use_lengths",
+                         list(itertools.product(range(len(CASES)), [False, True], [False, True])))
+def test_fused_on_onednn_equals_reference(monkeypatch, case, torch_steps, use_lengths):
+    """The loops' matmuls on oneDNN (``step_matmul``), not the whole compiled loops."""
+    monkeypatch.setattr(step_matmul, "ONEDNN_MIN_WORK", 0)
+    monkeypatch.setattr(fused_numba, "use_numba", lambda *a: False)
+    if torch_steps:  # the backward's element-wise steps as torch operators (CUDA's path)
+        monkeypatch.setattr(fused_kernels, "_compiled", lambda *ts: False)
+    cls, kw = CASES[case]
+    torch.manual_seed(case)
+    ref, fused = _pair(cls, kw, num_layers=2, bidirectional=True)
+    _assert_same_outputs_states_grads(ref, fused, use_lengths)

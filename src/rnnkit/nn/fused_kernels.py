@@ -5,7 +5,8 @@ Kernels work time-major, so that one step's data is contiguous: each receives th
 projection for all steps at once, ``XW = X W_x + b`` (T, B, G·H) (one large matmul, done by
 the caller through autograd), the recurrent weight ``W_h`` (H, G·H), the initial state and a
 step mask (T, B, 1) (True = t < length; None = all valid), and returns outputs (T, B, H).
-Inside the loop only ``H_{t−1} W_h`` is computed, into preallocated buffers. The backward
+Inside the loop only ``H_{t−1} W_h`` is computed, into preallocated buffers (``step_matmul``:
+oneDNN's GEMM for large steps on CPU, ``addmm`` elsewhere). The backward
 pass runs the lecture's recursion backwards in time, writing each step's gate gradients into
 one buffer dG (T, B, G·H); the weight gradient is then a single matmul,
 dW_h = Σ_t H_{t−1}ᵀ dG_t. Steps past a sequence's length leave the state unchanged (forward)
@@ -25,6 +26,7 @@ from torch import Tensor
 
 from rnnkit.nn import fused_numba as nb
 from rnnkit.nn import fused_steps as steps
+from rnnkit.nn.step_matmul import StepMatmul
 
 
 def _masked(m: Tensor | None, t: int, new: Tensor, old: Tensor) -> Tensor:
@@ -65,18 +67,20 @@ def _run_backward_steps(compiled, torch_step, bufs, *, mask, dG: Tensor, W_h: Te
     T, B, _ = dG.shape
     W_hT = W_h.detach().t().contiguous()  # (G·H, H)
     if not _compiled(*bufs):
+        mm = StepMatmul(W_hT, B)
         for t in reversed(range(T)):
             torch_step(t, *bufs, mask)
-            DH[t % 2].addmm_(dG[t], W_hT)  # + dG_t W_hᵀ
+            mm.add_into(DH[t % 2], dG[t])  # + dG_t W_hᵀ
         return
     step, loop = compiled
     arrays, lens = [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
     if nb.use_numba(dG, W_h.shape[0]):
         loop(*arrays, lens, W_hT.numpy())
         return
+    mm = StepMatmul(W_hT, B)
     for t in reversed(range(T)):
         step(t, *arrays, lens)
-        DH[t % 2].addmm_(dG[t], W_hT)
+        mm.add_into(DH[t % 2], dG[t])  # + dG_t W_hᵀ
 
 
 class LSTMKernel(torch.autograd.Function):
@@ -95,8 +99,9 @@ class LSTMKernel(torch.autograd.Function):
         TC = XW.new_empty(T, B, H)  # tanh(C_t), kept for the backward pass
         gates = XW.new_empty(T, B, G4)  # activated I F O C̃
         Hs[0], Cs[0] = h0, c0
+        mm = StepMatmul(W_h, B)
         for t in range(T):
-            g = torch.addmm(XW[t], Hs[t], W_h, out=gates[t])  # (B, 4H) pre-activations
+            g = mm.into(gates[t], Hs[t], add=XW[t])  # (B, 4H) pre-activations
             g[:, :3 * H].sigmoid_()  # I F O
             g[:, 3 * H:].tanh_()  # C̃
             I, F, O, Ct = g.split(H, 1)
@@ -145,8 +150,9 @@ class GRUKernel(torch.autograd.Function):
         gates = XW.new_empty(T, B, G3)  # R, Z, H̃
         HW = XW.new_empty(T, B, G3)  # H_{t−1} W_h (+ b_hn on the H̃ block)
         Hs[0] = h0
+        mm = StepMatmul(W_h, B)
         for t in range(T):
-            hw = torch.mm(Hs[t], W_h, out=HW[t])  # (B, 3H)
+            hw = mm.into(HW[t], Hs[t])  # (B, 3H)
             if b_hn is not None:
                 hw[:, 2 * H:].add_(b_hn)
             rz, n = gates[t, :, :2 * H], gates[t, :, 2 * H:]
@@ -199,10 +205,11 @@ def _gru_lecture_forward(ctx, XW, W_h, h0, mask):
     gates = XW.new_empty(T, B, G3)  # R, Z, H̃
     aux = XW.new_empty(T, B, H)  # R⊙H_{t−1}
     Hs[0] = h0
+    mm_rz, mm_hh = StepMatmul(W_h[:, :2 * H], B), StepMatmul(W_h[:, 2 * H:], B)
     for t in range(T):
-        rz = torch.addmm(XW[t, :, :2 * H], Hs[t], W_h[:, :2 * H], out=gates[t, :, :2 * H]).sigmoid_()
+        rz = mm_rz.into(gates[t, :, :2 * H], Hs[t], add=XW[t, :, :2 * H]).sigmoid_()  # (B, 2H)
         rh = torch.mul(rz[:, :H], Hs[t], out=aux[t])  # (B, H)
-        n = torch.addmm(XW[t, :, 2 * H:], rh, W_h[:, 2 * H:], out=gates[t, :, 2 * H:]).tanh_()
+        n = mm_hh.into(gates[t, :, 2 * H:], rh, add=XW[t, :, 2 * H:]).tanh_()  # (B, H)
         h = torch.lerp(n, Hs[t], rz[:, H:], out=Hs[t + 1])  # Z⊙H + (1−Z)⊙H̃
         if mask is not None:
             torch.where(mask[t], h, Hs[t], out=h)
@@ -223,7 +230,7 @@ def _gru_lecture_backward(ctx, d_out, d_hT):
     dG = torch.empty_like(gates)  # ∂E/∂(pre-activations), x side
     dA = torch.empty_like(aux)  # ∂E/∂pre_H̃, the (R⊙H) W_hh side
     dh = d_hT.clone()
-    W_rz_T, W_hh_T = W_h[:, :2 * H].t(), W_h[:, 2 * H:].t()
+    mm_rz_T, mm_hh_T = StepMatmul(W_h[:, :2 * H].t(), B), StepMatmul(W_h[:, 2 * H:].t(), B)
     for t in reversed(range(T)):
         R, Z, N = gates[t].split(H, 1)  # each (B, H)
         h_prev = Hs[t]
@@ -232,10 +239,10 @@ def _gru_lecture_backward(ctx, d_out, d_hT):
         d = dG[t]
         d[:, H:2 * H] = dh_t * (h_prev - N) * Z * (1 - Z)
         d[:, 2 * H:] = dn
-        d_rh = dn @ W_hh_T  # (B, H)
+        d_rh = mm_hh_T(dn)  # (B, H)
         d[:, :H] = d_rh * h_prev * R * (1 - R)
         dA[t] = dn
-        dh_prev = dh_t * Z + d_rh * R + d[:, :2 * H] @ W_rz_T
+        dh_prev = mm_rz_T.add_into(dh_t * Z + d_rh * R, d[:, :2 * H])  # (B, H)
         if mask is not None:
             m = mask[t]
             d.mul_(m)
@@ -288,8 +295,9 @@ class RNNKernel(torch.autograd.Function):
         Hs = XW.new_empty(T + 1, B, H)
         A = XW.new_empty(T, B, H)  # unmasked activations f(z_t)
         Hs[0] = h0
+        mm = StepMatmul(W_h, B)
         for t in range(T):
-            a = f(torch.addmm(XW[t], Hs[t], W_h))  # (B, H)
+            a = f(mm.into(A[t], Hs[t], add=XW[t]))  # (B, H)
             A[t] = a
             Hs[t + 1] = _masked(mask, t, a, Hs[t])
         ctx.save_for_backward(W_h, Hs, A, mask)
@@ -307,11 +315,11 @@ class RNNKernel(torch.autograd.Function):
         dZ = _act_grad(ctx.f_name, A)  # (T, B, H) f′, filled with ∂E/∂z below
         if mask is not None:
             dZ = dZ * mask
-        dh, W_hT = d_hT.clone(), W_h.t()
+        dh, mm = d_hT.clone(), StepMatmul(W_h.t(), B)
         for t in reversed(range(T)):
             dh_t = dh + d_out[t]
             dz = dZ[t].mul_(dh_t)  # (B, H)
-            dh_prev = dz @ W_hT
+            dh_prev = mm(dz)  # (B, H)
             dh = dh_prev if mask is None else torch.where(mask[t], dh_prev, dh_t)
         dW_h = Hs[:-1].reshape(-1, H).t() @ dZ.reshape(-1, H)
         return dZ, dW_h, dh, None, None
