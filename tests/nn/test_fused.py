@@ -217,6 +217,21 @@ def test_auto_small_problems_run_the_compiled_loops(monkeypatch, cls, kw, B, H, 
     assert bool(calls) == want_torch
 
 
+@pytest.mark.skipif(step_matmul._LINEAR is None, reason="this torch build has no oneDNN linear op")
+@pytest.mark.parametrize("cls,B,H,want_torch", [(GRU, 64, 512, False), (GRU, 64, 256, True), (RNN, 64, 512, True)])
+def test_auto_inference_of_large_grus_runs_fused(monkeypatch, cls, B, H, want_torch):
+    """In inference, ``auto`` runs a GRU whose steps go to oneDNN (B·H·3H ≥ 2²⁵) on the fused
+    path, which beats torch's GRU there; smaller GRUs and RNNs run torch's kernel."""
+    from rnnkit.nn import layers
+
+    calls, real = [], layers.forward_torch
+    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
+    layer = cls(3, H, reset_after=True) if cls is GRU else cls(3, H)
+    with torch.no_grad():
+        layer(torch.randn(B, 2, 3))
+    assert bool(calls) == want_torch
+
+
 @pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (GRU, {}), (LSTM, {}), (RNN, {})])
 def test_fused_under_cpu_autocast_follows_reference(cls, kw):
     """--amp on CPU: bfloat16 autocast through the fused kernels (whose out= matmuls autocast

@@ -19,7 +19,8 @@ back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``; ``"au
 (default) picks the fastest correct path measured on CPU: the fused path's compiled whole
 loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵); else
 torch's own kernel (``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers, in
-inference for torch-compatible GRU/RNN layers, and for large-batch GRU training under glibc's
+inference for torch-compatible GRU/RNN layers (not for GRUs with B·H·3H ≥ 2²⁵, whose steps run
+on oneDNN in the fused path), and for large-batch GRU training under glibc's
 default allocator (see ``_use_torch_kernel``); the fused path otherwise. Outputs of the fused path are
 (B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to flatten them.
 """
@@ -37,6 +38,7 @@ from rnnkit.nn.fused_numba import small_enough
 from rnnkit.nn.masking import check_lengths
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
+from rnnkit.nn.step_matmul import uses_onednn
 from rnnkit.nn.torch_dispatch import forward_torch, torch_compatible
 
 BACKENDS = ("auto", "reference", "fused")
@@ -101,7 +103,8 @@ class RecurrentLayer(nn.Module):
     def _use_torch_kernel(self, x: Tensor) -> bool:
         """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
         (cuDNN). On CPU, small problems (``_compiled_loop_wins``) run the fused path's compiled
-        whole loops; otherwise LSTM layers, and GRU/RNN layers in inference, run torch's; GRU
+        whole loops; otherwise LSTM layers, and GRU/RNN layers in inference, run torch's (except
+        GRUs whose steps run on oneDNN, ``step_matmul.uses_onednn``: the fused path); GRU
         training with a large batch (B > 64 or B·H > 16384) does too unless
         ``rnnkit.allocator`` keeps freed memory: with glibc's defaults the fused kernel's large
         buffers are page-faulted in on every call, and torch's GRU is then faster there."""
@@ -112,8 +115,10 @@ class RecurrentLayer(nn.Module):
             return True
         if self._compiled_loop_wins(x):
             return False
-        if isinstance(self, LSTM) or not torch.is_grad_enabled():
+        if isinstance(self, LSTM):
             return True
+        if not torch.is_grad_enabled():  # a large GRU's steps on oneDNN beat torch's GRU
+            return not (isinstance(self, GRU) and uses_onednn(x, x.shape[0], self.hidden_size, 3 * self.hidden_size))
         batch = x.shape[0]
         return (isinstance(self, GRU) and not freed_memory_kept()
                 and (batch > 64 or batch * self.hidden_size > 16384))

@@ -41,6 +41,12 @@ def _onednn_linear():
 _LINEAR = _onednn_linear()
 
 
+def uses_onednn(like: Tensor, rows: int, K: int, N: int) -> bool:
+    """Whether a (rows, K) by (K, N) step product on ``like``'s device and dtype runs on oneDNN."""
+    return (_LINEAR is not None and like.device.type == "cpu" and like.dtype == torch.float32
+            and rows * K * N >= ONEDNN_MIN_WORK)
+
+
 class StepMatmul:
     """``A @ W`` for a fixed ``W`` (K, N) and a stream of ``A`` (B, K), one per time step.
 
@@ -49,10 +55,8 @@ class StepMatmul:
     float32 rounding (summation order differs)."""
 
     def __init__(self, W: Tensor, rows: int) -> None:
-        K, N = W.shape
         self.W = W
-        self.onednn = (_LINEAR is not None and W.device.type == "cpu" and W.dtype == torch.float32
-                       and rows * K * N >= ONEDNN_MIN_WORK)
+        self.onednn = uses_onednn(W, rows, *W.shape)
         self.W_linear = W.t().contiguous() if self.onednn else None  # (N, K), nn.Linear layout
 
     def __call__(self, A: Tensor) -> Tensor:
