@@ -19,12 +19,14 @@ def onednn_always(monkeypatch):
     monkeypatch.setattr(fused_numba, "use_numba", lambda *a: False)
 
 
-def test_backend_choice():
+def test_backend_choice(monkeypatch):
     big = torch.randn(512, 1536)  # a (256, 512, 512) GRU's recurrent weight
     assert StepMatmul(big, 256).onednn is (step_matmul._LINEAR is not None)
     assert not StepMatmul(big, 32).onednn  # too little work per step: MKL is as fast
     assert not StepMatmul(big.double(), 256).onednn  # float32 only
     assert not StepMatmul(big.bfloat16(), 256).onednn
+    monkeypatch.setattr(torch.backends.mkldnn, "enabled", False)  # the user's switch for oneDNN
+    assert not StepMatmul(big, 256).onednn
 
 
 @needs_onednn

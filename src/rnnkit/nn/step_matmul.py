@@ -13,10 +13,11 @@ oneDNN's GEMM (``torch.ops.mkldnn._linear_pointwise``, the op torch's compiler u
 EPYC, 2 cores) that made whole fused forward+backward passes at (B, T, D, H) =
 (256, 50, 256, 512) 2–4% faster in two A/B runs out of three and 8–21% in the third (GRU,
 RNN, lecture GRU), and at (128, 50, 256, 512) 3–6%; at 64·256·768 per step it went either
-way (+7%, −5%), and below about 64·256·256 MKL is faster, so smaller steps, CUDA, float64
-and reduced precision keep ``addmm``. oneDNN wants the weight in ``nn.Linear``'s (N, K) layout,
-so ``W`` is transposed once per loop, not once per step. The op has no ``out=`` argument:
-its result is added or copied into the caller's buffer (one pass over B·N).
+way (+7%, −5%), and below about 64·256·256 MKL is faster. Smaller steps, CUDA, float64 and
+reduced precision keep ``addmm``, as does everything while ``torch.backends.mkldnn.enabled``
+is False. oneDNN wants the weight in ``nn.Linear``'s (N, K) layout, so ``W`` is transposed
+once per loop, not once per step. The op has no ``out=`` argument: its result is added or
+copied into the caller's buffer (one pass over B·N).
 """
 
 from __future__ import annotations
@@ -43,8 +44,8 @@ _LINEAR = _onednn_linear()
 
 def uses_onednn(like: Tensor, rows: int, K: int, N: int) -> bool:
     """Whether a (rows, K) by (K, N) step product on ``like``'s device and dtype runs on oneDNN."""
-    return (_LINEAR is not None and like.device.type == "cpu" and like.dtype == torch.float32
-            and rows * K * N >= ONEDNN_MIN_WORK)
+    return (_LINEAR is not None and torch.backends.mkldnn.enabled and like.device.type == "cpu"
+            and like.dtype == torch.float32 and rows * K * N >= ONEDNN_MIN_WORK)
 
 
 class StepMatmul:
