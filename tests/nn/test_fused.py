@@ -125,21 +125,44 @@ def test_gradcheck_rnn_kernel(f):
     assert torch.autograd.gradcheck(lambda a, b, c: RNNKernel.apply(a, b, c, mask, f), (XW, W_h, h0))
 
 
-@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
-def test_step_fused_equals_forward(cls):
-    layer = cls(3, 4, num_layers=2).eval()
-    x = torch.randn(2, 5, 3)
+STEP_CASES = [(RNN, {}), (LSTM, {}), (LSTM, {"bias": False}), (GRU, {}), (GRU, {"reset_after": True}),
+              (GRU, {"reset_after": True, "bias": False})]
+
+
+@pytest.mark.parametrize("case,dtype", list(itertools.product(range(len(STEP_CASES)), [torch.float32, torch.float64])))
+def test_step_fused_equals_forward(monkeypatch, case, dtype):
+    """``layer.step`` without autograd (LSTM and GRU: the compiled single steps of
+    ``fused_numba``) equals the layer's forward pass, and notices changed weights."""
+    cls, kw = STEP_CASES[case]
+    compiled = []
+    for name in ("lstm_step", "gru_step", "gru_lecture_step"):
+        real = getattr(fused_numba, name)
+        monkeypatch.setattr(fused_numba, name, lambda *a, _real=real: compiled.append(1) or _real(*a))
+    layer = cls(3, 4, num_layers=2, **kw).to(dtype).eval()
+    x = torch.randn(2, 5, 3, dtype=dtype)
     with torch.no_grad():
         out, st = layer(x)
         s = None
         for t in range(5):
             h, s = layer.step(x[:, t], s)
             torch.testing.assert_close(h, out[:, t], atol=1e-6, rtol=0)
+        for a, b in zip(s, st, strict=True):
+            torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+        assert bool(compiled) == (cls is not RNN)
         # the weight cache notices a changed parameter
         layer.cell(0).W_hh.mul_(0.5) if cls is not LSTM else layer.cell(0).W_hi.mul_(0.5)
         h2, _ = layer.step(x[:, 0], None)
         out2, _ = layer(x[:, :1])
         torch.testing.assert_close(h2, out2[:, 0], atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_step_with_autograd_uses_torch_ops(cls):
+    """With gradients on, ``step`` runs torch operators (gradients reach the weights)."""
+    layer = cls(3, 4)
+    h, _ = layer.step(torch.randn(2, 3), None)
+    h.sum().backward()
+    assert all(p.grad is not None for p in layer.parameters())
 
 
 def test_backend_errors():

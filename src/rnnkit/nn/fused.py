@@ -12,9 +12,12 @@ Shape legend: B batch, T time, D input, H hidden, G gates.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import Tensor, nn
 
+from rnnkit.nn import fused_numba as nb
 from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 from rnnkit.nn.masking import reverse_padded, time_mask
@@ -77,23 +80,72 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
     return out, final
 
 
-def _cached_weights(cell: nn.Module) -> tuple[Tensor, Tensor, Tensor | None]:
+class _Cached(NamedTuple):
+    """A cell's stacked weights (``stacked_weights``) and, on CPU in float32/64, the NumPy
+    arguments of its compiled single step (``fused_numba``), or None."""
+
+    key: tuple
+    W_x: Tensor
+    W_h: Tensor
+    b: Tensor | None
+    step_arrays: tuple | None
+
+
+def _cached_weights(cell: nn.Module) -> _Cached:
     """Stacked weights, cached on the cell while no parameter has changed (inference only)."""
     key = tuple((p.data_ptr(), p._version) for p in cell.parameters())
     cache = cell.__dict__.get("_fused_cache")
-    if cache is None or cache[0] != key:
+    if cache is None or cache.key != key:
         with torch.no_grad():
-            cache = (key, *stacked_weights(cell))
+            W_x, W_h, b = stacked_weights(cell)
+            cache = _Cached(key, W_x, W_h, b, _step_arrays(cell, W_x, W_h, b))
         cell.__dict__["_fused_cache"] = cache
-    return cache[1], cache[2], cache[3]
+    return cache
+
+
+def _step_arrays(cell: nn.Module, W_x: Tensor, W_h: Tensor, b: Tensor | None) -> tuple | None:
+    """The weights as ``fused_numba.lstm_step`` / ``gru_step`` / ``gru_lecture_step`` take them."""
+    if isinstance(cell, RNNCell) or W_x.device.type != "cpu" or W_x.dtype not in (torch.float32, torch.float64):
+        return None
+    H = cell.hidden_size
+    b = (b if b is not None else W_h.new_zeros(W_h.shape[1])).numpy()  # (G·H,)
+    if isinstance(cell, LSTMCell):
+        return W_x.numpy(), W_h.numpy(), b
+    if cell.reset_after:
+        b_hn = cell.b_hn.detach() if cell.b_hn is not None else W_h.new_zeros(H)
+        return W_x.numpy(), b, W_h.numpy(), b_hn.contiguous().numpy()
+    return W_x.numpy(), b, W_h[:, :2 * H].contiguous().numpy(), W_h[:, 2 * H:].contiguous().numpy()
+
+
+def _step_numba(cell: nn.Module, x: Tensor, state, arrays: tuple):
+    """One compiled step (no autograd; CPU tensors of the weights' dtype) → new state."""
+    xs, h = nb.np_of(x), nb.np_of(state.h)
+    if isinstance(cell, LSTMCell):
+        h, c = nb.lstm_step(xs, h, nb.np_of(state.c), *arrays)
+        return LSTMState(torch.from_numpy(h), torch.from_numpy(c))  # (B, H) each
+    step = nb.gru_step if cell.reset_after else nb.gru_lecture_step
+    return RNNState(torch.from_numpy(step(xs, h, *arrays)))  # (B, H)
+
+
+def _numba_step_ok(x: Tensor, state, dtype: torch.dtype) -> bool:
+    """Whether the compiled single step can run: CPU tensors of the weights' dtype, no autograd."""
+    ts = (x, *state)
+    return (not torch.is_grad_enabled() or not any(t.requires_grad for t in ts)) and all(
+        t.device.type == "cpu" and t.dtype == dtype for t in ts)
 
 
 def step_fused(cell: nn.Module, x: Tensor, state):
-    """One step with fused gates: x (B, D), state (B, H) NamedTuple → new state."""
+    """One step with fused gates: x (B, D), state (B, H) NamedTuple → new state.
+
+    Without autograd, LSTM and GRU steps on CPU (float32/64) are one compiled call each
+    (``fused_numba.lstm_step``, ``gru_step``, ``gru_lecture_step``; see BENCHMARKS.md)."""
     if torch.is_grad_enabled() and any(p.requires_grad for p in cell.parameters()):
         W_x, W_h, b = stacked_weights(cell)
     else:
-        W_x, W_h, b = _cached_weights(cell)
+        cache = _cached_weights(cell)
+        if cache.step_arrays is not None and _numba_step_ok(x, state, cache.W_x.dtype):
+            return _step_numba(cell, x, state, cache.step_arrays)
+        W_x, W_h, b = cache.W_x, cache.W_h, cache.b
     h = state.h
     if isinstance(cell, GRUCell):
         return cell(x, state)  # the GRU's candidate needs R first: no single fused matmul

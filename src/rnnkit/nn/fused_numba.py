@@ -94,10 +94,29 @@ def rnn_backward(A, d_out, dhT, W_T, lens, relu):
 
 
 @numba.njit(cache=True)
+def _lstm_cell(g, c_prev, c, tc, scratch):
+    """Activate the pre-activations g (B, 4H) in place into I F O C̃ (one pass over the block,
+    C̃ as tanh(x) = 2σ(2x) − 1), then C = F⊙C_prev + I⊙C̃ into c and tanh(C) into tc (B, H)."""
+    B, G4 = g.shape
+    H = G4 // 4
+    for b in range(B):
+        for j in range(3 * H, G4):
+            g[b, j] *= 2
+    sigmoid_(g.reshape(B * G4), scratch)
+    for b in range(B):
+        for j in range(3 * H, G4):
+            g[b, j] = 2 * g[b, j] - 1
+    for b in range(B):
+        for j in range(H):
+            c[b, j] = g[b, H + j] * c_prev[b, j] + g[b, j] * g[b, 3 * H + j]  # F⊙C + I⊙C̃
+            tc[b, j] = c[b, j]
+    tanh_(tc.reshape(B * H), scratch)
+
+
+@numba.njit(cache=True)
 def lstm_forward(XW, W, h0, c0, lens):
     """LSTM: Hs, Cs (T+1, B, H) states H_0..H_T and C_0..C_T, TC (T, B, H) tanh(C_t), gates
-    (T, B, 4H) activated I F O C̃ — the buffers of ``LSTMKernel``'s torch loop. Each step's
-    activations run over the whole (B, 4H) block in one pass, C̃ as tanh(x) = 2σ(2x) − 1."""
+    (T, B, 4H) activated I F O C̃ — the buffers of ``LSTMKernel``'s torch loop."""
     T, B, G4 = XW.shape
     H = G4 // 4
     Hs, Cs = np.empty((T + 1, B, H), XW.dtype), np.empty((T + 1, B, H), XW.dtype)
@@ -108,19 +127,7 @@ def lstm_forward(XW, W, h0, c0, lens):
     for t in range(T):
         g = gates[t]  # (B, 4H) pre-activations, then I F O C̃
         add_mat_mat(Hs[t], W, g)
-        for b in range(B):
-            for j in range(3 * H, G4):
-                g[b, j] *= 2
-        sigmoid_(g.reshape(B * G4), scratch)
-        for b in range(B):
-            for j in range(3 * H, G4):
-                g[b, j] = 2 * g[b, j] - 1
-        for b in range(B):
-            c, c_prev, tc = Cs[t + 1, b], Cs[t, b], TC[t, b]
-            for j in range(H):
-                c[j] = g[b, H + j] * c_prev[j] + g[b, j] * g[b, 3 * H + j]  # F⊙C + I⊙C̃
-                tc[j] = c[j]
-        tanh_(TC[t].reshape(B * H), scratch)
+        _lstm_cell(g, Cs[t], Cs[t + 1], TC[t], scratch)
         for b in range(B):
             h, tc = Hs[t + 1, b], TC[t, b]
             if t >= lens[b]:  # padded step: keep the state
@@ -130,6 +137,46 @@ def lstm_forward(XW, W, h0, c0, lens):
             for j in range(H):
                 h[j] = g[b, 2 * H + j] * tc[j]  # O⊙tanh(C)
     return Hs, Cs, TC, gates
+
+
+@numba.njit(cache=True)
+def _affine(x, W, b):
+    """b + x W for x (B, D), W (D, N), b (N,): a new (B, N) array."""
+    out = np.empty((x.shape[0], W.shape[1]), x.dtype)
+    for i in range(x.shape[0]):
+        copy_(out[i], b)
+    add_mat_mat(x, W, out)
+    return out
+
+
+@numba.njit(cache=True)
+def lstm_step(x, h, c, W_x, W_h, b):
+    """One LSTM step for generation, x (B, D), h, c (B, H), W_x (D, 4H), W_h (H, 4H), b (4H)
+    → new h, c (B, H): both matmuls and the gates in one compiled call (no autograd)."""
+    g = _affine(x, W_x, b)  # (B, 4H)
+    add_mat_mat(h, W_h, g)
+    B, H = h.shape
+    h_new, c_new, tc = np.empty((B, H), x.dtype), np.empty((B, H), x.dtype), np.empty((B, H), x.dtype)
+    _lstm_cell(g, c, c_new, tc, np.empty(g.size, np.int32))
+    for i in range(B):
+        for j in range(H):
+            h_new[i, j] = g[i, 2 * H + j] * tc[i, j]  # O⊙tanh(C)
+    return h_new, c_new
+
+
+@numba.njit(cache=True)
+def gru_step(x, h, W_x, b, W_h, b_hn):
+    """One ``reset_after`` GRU step for generation: x (B, D), h (B, H) → new h (B, H)
+    (``gru_forward`` for one step, input projection included)."""
+    XW = _affine(x, W_x, b)  # (B, 3H)
+    return gru_forward(XW.reshape(1, *XW.shape), W_h, b_hn, h, np.ones(h.shape[0], np.int64))[0][1]
+
+
+@numba.njit(cache=True)
+def gru_lecture_step(x, h, W_x, b, W_rz, W_hh):
+    """One step of the lecture's GRU for generation: x (B, D), h (B, H) → new h (B, H)."""
+    XW = _affine(x, W_x, b)  # (B, 3H)
+    return gru_lecture_forward(XW.reshape(1, *XW.shape), W_rz, W_hh, h, np.ones(h.shape[0], np.int64))[0][1]
 
 
 @numba.njit(cache=True)
