@@ -288,3 +288,16 @@ def test_fused_on_onednn_equals_reference(monkeypatch, case, torch_steps, use_le
     torch.manual_seed(case)
     ref, fused = _pair(cls, kw, num_layers=2, bidirectional=True)
     _assert_same_outputs_states_grads(ref, fused, use_lengths)
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
+def test_step_weight_cache_built_in_inference_mode_serves_autograd(cls):
+    """Frozen weights: a cache built under inference_mode still lets a later step
+    back-propagate to its input (the cached stacks are ordinary tensors)."""
+    layer = cls(3, 4).eval().requires_grad_(False)
+    with torch.inference_mode():
+        layer.step(torch.randn(2, 3), None)
+    x = torch.randn(2, 3, requires_grad=True)
+    h, _ = layer.step(x, None)
+    h.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0

@@ -92,11 +92,15 @@ class _Cached(NamedTuple):
 
 
 def _cached_weights(cell: nn.Module) -> _Cached:
-    """Stacked weights, cached on the cell while no parameter has changed (inference only)."""
+    """Stacked weights, cached on the cell while no parameter has changed (inference only).
+
+    A change is a new tensor or a bumped version counter: in-place updates under
+    ``torch.no_grad()`` (optimizers, ``load_state_dict``, ``nn.init``) are seen; writes
+    through ``.data``, which bump no counter, are not (as for any version-keyed cache)."""
     key = tuple((p.data_ptr(), p._version) for p in cell.parameters())
     cache = cell.__dict__.get("_fused_cache")
     if cache is None or cache.key != key:
-        with torch.no_grad():
+        with torch.inference_mode(False), torch.no_grad():  # plain tensors, usable in any mode
             W_x, W_h, b = stacked_weights(cell)
             cache = _Cached(key, W_x, W_h, b, _step_arrays(cell, W_x, W_h, b))
         cell.__dict__["_fused_cache"] = cache
