@@ -91,13 +91,13 @@ class _Cached(NamedTuple):
     step_arrays: tuple | None
 
 
-def _cached_weights(cell: nn.Module) -> _Cached:
+def _cached_weights(cell: nn.Module, params: tuple[Tensor, ...]) -> _Cached:
     """Stacked weights, cached on the cell while no parameter has changed (inference only).
 
     A change is a new tensor or a bumped version counter: in-place updates under
     ``torch.no_grad()`` (optimizers, ``load_state_dict``, ``nn.init``) are seen; writes
     through ``.data``, which bump no counter, are not (as for any version-keyed cache)."""
-    key = tuple((p.data_ptr(), p._version) for p in cell.parameters())
+    key = tuple((p.data_ptr(), p._version) for p in params)  # params: cell.parameters()
     cache = cell.__dict__.get("_fused_cache")
     if cache is None or cache.key != key:
         with torch.inference_mode(False), torch.no_grad():  # plain tensors, usable in any mode
@@ -143,10 +143,11 @@ def step_fused(cell: nn.Module, x: Tensor, state):
 
     Without autograd, LSTM and GRU steps on CPU (float32/64) are one compiled call each
     (``fused_numba.lstm_step``, ``gru_step``, ``gru_lecture_step``; see BENCHMARKS.md)."""
-    if torch.is_grad_enabled() and any(p.requires_grad for p in cell.parameters()):
+    params = tuple(cell.parameters())
+    if torch.is_grad_enabled() and any(p.requires_grad for p in params):
         W_x, W_h, b = stacked_weights(cell)
     else:
-        cache = _cached_weights(cell)
+        cache = _cached_weights(cell, params)
         if cache.step_arrays is not None and _numba_step_ok(x, state, cache.W_x.dtype):
             return _step_numba(cell, x, state, cache.step_arrays)
         W_x, W_h, b = cache.W_x, cache.W_h, cache.b

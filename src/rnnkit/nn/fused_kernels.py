@@ -65,7 +65,7 @@ def _run_backward_steps(compiled, torch_step, bufs, *, mask, dG: Tensor, W_h: Te
     then one matmul adds dG_t W_hᵀ, completing ∂E/∂H_{t−1}. ``compiled`` is the pair (step,
     whole loop) of compiled functions; small problems run the whole loop compiled."""
     T, B, _ = dG.shape
-    W_hT = W_h.detach().t().contiguous()  # (G·H, H)
+    W_hT = W_h.detach().t()  # (G·H, H), a view
     if not _compiled(*bufs):
         mm = StepMatmul(W_hT, B)
         for t in reversed(range(T)):
@@ -75,7 +75,7 @@ def _run_backward_steps(compiled, torch_step, bufs, *, mask, dG: Tensor, W_h: Te
     step, loop = compiled
     arrays, lens = [b.numpy() for b in bufs], nb.lengths_of(mask, B, T)
     if nb.use_numba(dG, W_h.shape[0]):
-        loop(*arrays, lens, W_hT.numpy())
+        loop(*arrays, lens, W_hT.contiguous().numpy())
         return
     mm = StepMatmul(W_hT, B)
     for t in reversed(range(T)):

@@ -99,12 +99,6 @@ def add_mat_mat(V, W, out):
 
 
 @numba.njit(cache=True)
-def add_vec_mat(v, W, out):
-    """out += v W for v (K,), W (K, N), out (N,) (C-contiguous): ``add_mat_mat`` with B = 1."""
-    add_mat_mat(v.reshape(1, v.size), W, out.reshape(1, out.size))
-
-
-@numba.njit(cache=True)
 def copy_(dst, src):
     """dst ← src for C-contiguous arrays of the same size. ``dst[:] = src`` does the same, but
     numba compiles a shape-mismatch message for it that costs seconds on first use."""

@@ -56,9 +56,11 @@ class StepMatmul:
     float32 rounding (summation order differs)."""
 
     def __init__(self, W: Tensor, rows: int) -> None:
-        self.W = W
         self.onednn = uses_onednn(W, rows, *W.shape)
-        self.W_linear = W.t().contiguous() if self.onednn else None  # (N, K), nn.Linear layout
+        # addmm reads W (K, N), oneDNN nn.Linear's (N, K); each is made contiguous once per
+        # loop, which costs nothing when W is a transposed view of the other layout
+        self.W = None if self.onednn else W.contiguous()
+        self.W_linear = W.t().contiguous() if self.onednn else None
 
     def __call__(self, A: Tensor) -> Tensor:
         """A (B, K) @ W → a new (B, N) tensor."""

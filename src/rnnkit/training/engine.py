@@ -189,8 +189,8 @@ def _state(run: _Run) -> dict[str, Any]:
     }
 
 
-def _restore(run: _Run, state: dict[str, Any]) -> None:
-    run.model.load_state_dict(state["model"])
+def _restore(run: _Run, state: dict[str, Any], where: str) -> None:
+    load_state_into(run.model, state["model"], where)  # one line if the weights do not fit
     run.opt.load_state_dict(state["optimizer"])
     run.sched.load_state_dict(state["schedule"])
     if run.scaler is not None and state.get("scaler"):
@@ -332,8 +332,7 @@ def fit(model: nn.Module, step: StepFn, train: Batches, cfg: TrainConfig, *,
     try:
         state = load_checkpoint(Path(resume)) if resume is not None else None
         if state is not None:
-            load_state_into(run.model, state["model"], f"--resume {resume}")  # one line if it does not fit
-            _restore(run, state)
+            _restore(run, state, f"--resume {resume}")
         else:
             seed_everything(cfg.seed + run.ctx.rank)
         while not run.loop.done:
