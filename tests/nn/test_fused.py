@@ -180,6 +180,16 @@ def torch_kernels(monkeypatch):
     monkeypatch.setattr(layers.RecurrentLayer, "_compiled_loop_wins", lambda self, x: False)
 
 
+@pytest.fixture
+def torch_calls(monkeypatch) -> list:
+    """A list that gets one entry per call ``auto`` makes to torch's kernel (``forward_torch``)."""
+    from rnnkit.nn import layers
+
+    calls, real = [], layers.forward_torch
+    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
+    return calls
+
+
 @pytest.mark.parametrize("bi,use_lengths", list(itertools.product([False, True], [False, True])))
 def test_auto_lstm_torch_kernel_equals_reference(torch_kernels, bi, use_lengths):
     ref = LSTM(3, 5, num_layers=2, bidirectional=bi, backend="reference")
@@ -205,21 +215,18 @@ def test_auto_inference_through_torch_kernel_equals_reference(torch_kernels, cls
 
 @pytest.mark.parametrize("batch,want_torch", [(4, False), (65, True)])
 @pytest.mark.parametrize("kept", [False, True])
-def test_auto_gru_training_dispatch_by_batch(monkeypatch, torch_kernels, batch, want_torch, kept):
+def test_auto_gru_training_dispatch_by_batch(monkeypatch, torch_kernels, torch_calls, batch, want_torch, kept):
     """GRU training under ``auto``: the fused kernel for small batches, torch's for B > 64
     unless freed memory is kept (then always fused); always the reference's results."""
     from rnnkit.nn import layers
 
     monkeypatch.setattr(layers, "freed_memory_kept", lambda: kept)
     want_torch = want_torch and not kept
-    calls = []
-    real = layers.forward_torch
-    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
     ref = GRU(3, 4, reset_after=True, backend="reference")
     auto = GRU(3, 4, reset_after=True)
     auto.load_state_dict(ref.state_dict())
     _assert_same_results(ref, auto, torch.randn(batch, 5, 3), torch.randint(1, 6, (batch,)))
-    assert bool(calls) == want_torch
+    assert bool(torch_calls) == want_torch
 
 
 @pytest.mark.parametrize("cls,kw,B,H,grad,want_torch", [
@@ -227,32 +234,24 @@ def test_auto_gru_training_dispatch_by_batch(monkeypatch, torch_kernels, batch, 
     (LSTM, {}, 1, 128, True, True), (GRU, {"reset_after": True}, 16, 64, False, False),
     (GRU, {"reset_after": True}, 32, 128, False, True), (RNN, {}, 4, 256, False, False),
     (RNN, {}, 64, 128, False, True)])
-def test_auto_small_problems_run_the_compiled_loops(monkeypatch, cls, kw, B, H, grad, want_torch):
+def test_auto_small_problems_run_the_compiled_loops(torch_calls, cls, kw, B, H, grad, want_torch):
     """On CPU, ``auto`` sends small problems to the fused path (its compiled whole loops),
     larger ones to torch's kernel; the thresholds are the ones BENCHMARKS.md measured."""
-    from rnnkit.nn import layers
-
-    calls, real = [], layers.forward_torch
-    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
     layer = cls(3, H, **kw)
     with torch.set_grad_enabled(grad):
         layer(torch.randn(B, 2, 3))
-    assert bool(calls) == want_torch
+    assert bool(torch_calls) == want_torch
 
 
 @pytest.mark.skipif(step_matmul._LINEAR is None, reason="this torch build has no oneDNN linear op")
 @pytest.mark.parametrize("cls,B,H,want_torch", [(GRU, 64, 512, False), (GRU, 64, 256, True), (RNN, 64, 512, True)])
-def test_auto_inference_of_large_grus_runs_fused(monkeypatch, cls, B, H, want_torch):
+def test_auto_inference_of_large_grus_runs_fused(torch_calls, cls, B, H, want_torch):
     """In inference, ``auto`` runs a GRU whose steps go to oneDNN (B·H·3H ≥ 2²⁵) on the fused
     path, which beats torch's GRU there; smaller GRUs and RNNs run torch's kernel."""
-    from rnnkit.nn import layers
-
-    calls, real = [], layers.forward_torch
-    monkeypatch.setattr(layers, "forward_torch", lambda *a: calls.append(1) or real(*a))
     layer = cls(3, H, reset_after=True) if cls is GRU else cls(3, H)
     with torch.no_grad():
         layer(torch.randn(B, 2, 3))
-    assert bool(calls) == want_torch
+    assert bool(torch_calls) == want_torch
 
 
 @pytest.mark.parametrize("cls,kw", [(GRU, {"reset_after": True}), (GRU, {}), (LSTM, {}), (RNN, {})])
