@@ -17,7 +17,7 @@ def _exact(name: str, x: np.ndarray) -> np.ndarray:
 def test_float32_activations_are_within_2e_7(name, fn):
     x = np.concatenate([np.linspace(-100, 100, 20001), np.linspace(-1e-3, 1e-3, 101)]).astype(np.float32)
     got = x.copy()
-    fn(got, np.empty(x.size, np.int32))
+    fn(got)
     assert np.abs(got - _exact(name, x)).max() < 2e-7
 
 
@@ -25,15 +25,15 @@ def test_float32_activations_are_within_2e_7(name, fn):
 def test_float64_activations_are_libm(name, fn):
     x = np.linspace(-40, 40, 1001)
     got = x.copy()
-    fn(got, np.empty(x.size, np.int32))
+    fn(got)
     assert np.abs(got - _exact(name, x)).max() < 1e-15
 
 
 def test_extreme_inputs_saturate_and_nan_propagates():
     x = np.array([np.inf, -np.inf, 1e30, -1e30, np.nan], np.float32)
     s, t = x.copy(), x.copy()
-    sigmoid_(s, np.empty(5, np.int32))
-    tanh_(t, np.empty(5, np.int32))
+    sigmoid_(s)
+    tanh_(t)
     np.testing.assert_allclose(s[:4], [1, 0, 1, 0], atol=1e-30)
     np.testing.assert_array_equal(t[:4], [1, -1, 1, -1])
     assert np.isnan(s[4]) and np.isnan(t[4])

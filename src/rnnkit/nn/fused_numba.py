@@ -54,7 +54,6 @@ def rnn_forward(XW, W, h0, lens, relu):
     """H_t = f(XW_t + H_{t−1} W): returns Hs (T+1, B, H) and A (T, B, H) = f(z_t)."""
     T, B, H = XW.shape
     Hs, A = np.empty((T + 1, B, H), XW.dtype), XW.copy()
-    scratch = np.empty(B * H, np.int32)
     copy_(Hs[0], h0)
     for t in range(T):
         add_mat_mat(Hs[t], W, A[t])  # (B, H) pre-activations
@@ -63,7 +62,7 @@ def rnn_forward(XW, W, h0, lens, relu):
             for j in range(B * H):
                 a[j] = max(a[j], 0)
         else:
-            tanh_(a, scratch)
+            tanh_(a)
         for b in range(B):
             if t >= lens[b]:
                 A[t, b] = 0
@@ -94,23 +93,18 @@ def rnn_backward(A, d_out, dhT, W_T, lens, relu):
 
 
 @numba.njit(cache=True)
-def _lstm_cell(g, c_prev, c, tc, scratch):
-    """Activate the pre-activations g (B, 4H) in place into I F O C̃ (one pass over the block,
-    C̃ as tanh(x) = 2σ(2x) − 1), then C = F⊙C_prev + I⊙C̃ into c and tanh(C) into tc (B, H)."""
+def _lstm_cell(g, c_prev, c, tc):
+    """Activate the pre-activations g (B, 4H) in place into I F O C̃, then C = F⊙C_prev +
+    I⊙C̃ into c and tanh(C) into tc (B, H)."""
     B, G4 = g.shape
     H = G4 // 4
     for b in range(B):
-        for j in range(3 * H, G4):
-            g[b, j] *= 2
-    sigmoid_(g.reshape(B * G4), scratch)
-    for b in range(B):
-        for j in range(3 * H, G4):
-            g[b, j] = 2 * g[b, j] - 1
-    for b in range(B):
+        sigmoid_(g[b, :3 * H])
+        tanh_(g[b, 3 * H:])
         for j in range(H):
             c[b, j] = g[b, H + j] * c_prev[b, j] + g[b, j] * g[b, 3 * H + j]  # F⊙C + I⊙C̃
             tc[b, j] = c[b, j]
-    tanh_(tc.reshape(B * H), scratch)
+        tanh_(tc[b])
 
 
 @numba.njit(cache=True)
@@ -121,13 +115,12 @@ def lstm_forward(XW, W, h0, c0, lens):
     H = G4 // 4
     Hs, Cs = np.empty((T + 1, B, H), XW.dtype), np.empty((T + 1, B, H), XW.dtype)
     TC, gates = np.empty((T, B, H), XW.dtype), XW.copy()
-    scratch = np.empty(B * G4, np.int32)
     copy_(Hs[0], h0)
     copy_(Cs[0], c0)
     for t in range(T):
         g = gates[t]  # (B, 4H) pre-activations, then I F O C̃
         add_mat_mat(Hs[t], W, g)
-        _lstm_cell(g, Cs[t], Cs[t + 1], TC[t], scratch)
+        _lstm_cell(g, Cs[t], Cs[t + 1], TC[t])
         for b in range(B):
             h, tc = Hs[t + 1, b], TC[t, b]
             if t >= lens[b]:  # padded step: keep the state
@@ -157,7 +150,7 @@ def lstm_step(x, h, c, W_x, W_h, b):
     add_mat_mat(h, W_h, g)
     B, H = h.shape
     h_new, c_new, tc = np.empty((B, H), x.dtype), np.empty((B, H), x.dtype), np.empty((B, H), x.dtype)
-    _lstm_cell(g, c, c_new, tc, np.empty(g.size, np.int32))
+    _lstm_cell(g, c, c_new, tc)
     for i in range(B):
         for j in range(H):
             h_new[i, j] = g[i, 2 * H + j] * tc[i, j]  # O⊙tanh(C)
@@ -180,11 +173,11 @@ def gru_lecture_step(x, h, W_x, b, W_rz, W_hh):
 
 
 @numba.njit(cache=True)
-def _gru_update(g, h, h_new, scratch):
+def _gru_update(g, h, h_new):
     """One row of either GRU variant, once R and Z are activated in ``g`` (3H,) and its H̃
     block holds the pre-activation: H̃ ← tanh, then h_new = Z⊙h + (1−Z)⊙H̃."""
     H = h.shape[0]
-    tanh_(g[2 * H:], scratch)  # H̃
+    tanh_(g[2 * H:])  # H̃
     for j in range(H):
         n = g[2 * H + j]
         h_new[j] = n + g[H + j] * (h[j] - n)
@@ -198,7 +191,6 @@ def gru_forward(XW, W, b_hn, h0, lens):
     H = G3 // 3
     Hs = np.empty((T + 1, B, H), XW.dtype)
     gates, HW = np.zeros((T, B, G3), XW.dtype), np.zeros((T, B, G3), XW.dtype)
-    scratch = np.empty(G3, np.int32)
     copy_(Hs[0], h0)
     for t in range(T):
         add_mat_mat(Hs[t], W, HW[t])  # (B, 3H)
@@ -210,11 +202,11 @@ def gru_forward(XW, W, b_hn, h0, lens):
             g, hw, x = gates[t, b], HW[t, b], XW[t, b]
             for j in range(2 * H):
                 g[j] = x[j] + hw[j]
-            sigmoid_(g[:2 * H], scratch)  # R Z
+            sigmoid_(g[:2 * H])  # R Z
             for j in range(H):
                 hw[2 * H + j] += b_hn[j]
                 g[2 * H + j] = x[2 * H + j] + g[j] * hw[2 * H + j]
-            _gru_update(g, h, h_new, scratch)
+            _gru_update(g, h, h_new)
     return Hs, gates, HW
 
 
@@ -227,7 +219,6 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
     H = G3 // 3
     Hs, gates, aux = np.empty((T + 1, B, H), XW.dtype), XW.copy(), np.zeros((T, B, H), XW.dtype)
     hw_rz, hw_n = np.empty((B, 2 * H), XW.dtype), np.empty((B, H), XW.dtype)
-    scratch = np.empty(G3, np.int32)
     copy_(Hs[0], h0)
     for t in range(T):
         hw_rz[:], hw_n[:] = 0, 0
@@ -236,7 +227,7 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
             g, h, rh = gates[t, b], Hs[t, b], aux[t, b]
             for j in range(2 * H):
                 g[j] += hw_rz[b, j]
-            sigmoid_(g[:2 * H], scratch)  # R Z
+            sigmoid_(g[:2 * H])  # R Z
             for j in range(H):
                 rh[j] = g[j] * h[j]
         add_mat_mat(aux[t], W_hh, hw_n)  # (R⊙H) W_hh  (B, H)
@@ -247,7 +238,7 @@ def gru_lecture_forward(XW, W_rz, W_hh, h0, lens):
                 continue
             for j in range(H):
                 g[2 * H + j] += hw_n[b, j]
-            _gru_update(g, h, h_new, scratch)
+            _gru_update(g, h, h_new)
     return Hs, gates, aux
 
 
