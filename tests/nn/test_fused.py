@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from rnnkit.errors import ConfigError
-from rnnkit.nn import GRU, LSTM, RNN, fused_kernels, fused_numba, step_matmul
+from rnnkit.nn import GRU, LSTM, RNN, fused_kernels, fused_numba, step_matmul, team_kernels
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 
 CASES = [
@@ -240,6 +240,18 @@ def test_auto_small_problems_run_the_compiled_loops(torch_calls, cls, kw, B, H, 
     layer = cls(3, H, **kw)
     with torch.set_grad_enabled(grad):
         layer(torch.randn(B, 2, 3))
+    assert bool(torch_calls) == want_torch
+
+
+@pytest.mark.skipif(not team_kernels.lstm_threads(torch.randn(16, 2, 3), 128), reason="no MKL GEMM / GNU OpenMP in this torch")
+@pytest.mark.parametrize("grad,lengths,want_torch", [
+    (True, None, False), (True, [2] * 15 + [1], False), (True, [2] * 8 + [1] * 8, True), (False, None, True)])
+def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, lengths, want_torch):
+    """On CPU, ``auto`` trains an LSTM with the fused layer kernel (``team_kernels``) unless more
+    than 5% of the steps are padding (3% and 25% here), and runs torch's kernel in inference."""
+    layer = LSTM(3, 128)
+    with torch.set_grad_enabled(grad):
+        layer(torch.randn(16, 2, 3), None if lengths is None else torch.tensor(lengths))
     assert bool(torch_calls) == want_torch
 
 

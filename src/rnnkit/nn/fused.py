@@ -22,6 +22,7 @@ from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 from rnnkit.nn.masking import reverse_padded, time_mask
 from rnnkit.nn.state import LSTMState, RNNState
+from rnnkit.nn.team_kernels import LSTMTeamKernel, lstm_threads
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "identity")
 
@@ -62,6 +63,11 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
         x = reverse_padded(x, lengths)
     mask = None if lengths is None else time_mask(lengths, T).t().unsqueeze(-1)  # (T, B, 1)
     W_x, W_h, b = stacked_weights(cell)
+    threads = lstm_threads(x, cell.hidden_size) if isinstance(cell, LSTMCell) else 0
+    if threads:  # the whole layer (projection included) on torch's threads
+        X = x.transpose(0, 1).contiguous()  # (T, B, D); free for a lower fused layer's output
+        out, h, c = LSTMTeamKernel.apply(X, W_x, b, W_h, state.h, state.c, mask, threads)
+        return _finish(out, lengths, LSTMState(h, c), reverse)
     XW = _project(x, W_x, b)  # (T, B, G·H); bfloat16/float16 under autocast
     W_h = W_h.to(XW.dtype)  # the kernels' out= matmuls bypass autocast: one dtype throughout
     if isinstance(cell, LSTMCell):
@@ -74,6 +80,11 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
     else:
         out, h = RNNKernel.apply(XW, W_h, state.h, mask, cell.nonlinearity)
         final = RNNState(h)
+    return _finish(out, lengths, final, reverse)
+
+
+def _finish(out: Tensor, lengths: Tensor | None, final, reverse: bool):
+    """Time-major outputs (T, B, H) → the batch-first view (B, T, H), in the caller's order."""
     out = out.transpose(0, 1)  # (B, T, H)
     if reverse:
         out = reverse_padded(out, lengths)

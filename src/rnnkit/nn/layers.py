@@ -15,13 +15,15 @@ The cell of layer ``l`` and direction ``d`` (0 forward, 1 backward) is ``layer.c
 
 Backends (equal within 1e-5, tested): ``"reference"`` runs the lecture's cell equations step
 by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses the gates and
-back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``; ``"auto"``
+back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels`` (an LSTM on CPU:
+the whole layer as compiled loops on torch's threads, ``rnnkit.nn.team_kernels``); ``"auto"``
 (default) picks the fastest correct path measured on CPU: the fused path's compiled whole
-loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵); else
-torch's own kernel (``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers, in
-inference for torch-compatible GRU/RNN layers (not for GRUs with B·H·3H ≥ 2²⁵, whose steps run
-on oneDNN in the fused path), and for large-batch GRU training under glibc's
-default allocator (see ``_use_torch_kernel``); the fused path otherwise. Outputs of the fused path are
+loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵), and for
+LSTM training with at most 5% padding; else torch's own kernel (``rnnkit.nn.torch_dispatch``,
+weights still rnnkit's) for LSTM layers, in inference for torch-compatible GRU/RNN layers (not
+for GRUs with B·H·3H ≥ 2²⁵, whose steps run on oneDNN in the fused path), and for large-batch
+GRU training under glibc's default allocator (see ``_use_torch_kernel``); the fused path
+otherwise. Outputs of the fused path are
 (B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to flatten them.
 """
 
@@ -39,12 +41,21 @@ from rnnkit.nn.masking import check_lengths
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
 from rnnkit.nn.step_matmul import uses_onednn
+from rnnkit.nn.team_kernels import lstm_threads
 from rnnkit.nn.torch_dispatch import forward_torch, torch_compatible
 
 BACKENDS = ("auto", "reference", "fused")
 # B·G·H² multiply-adds per step up to which ``auto`` prefers the compiled whole loops to torch's
 # CPU kernels (BENCHMARKS.md, crossover table); the LSTM also needs B ≤ 4 (oneDNN wins above).
 AUTO_COMPILED_WORK, AUTO_COMPILED_WORK_LSTM = 1 << 18, 1 << 15
+# Share of padded steps up to which ``auto`` trains an LSTM with the fused layer kernel, which
+# computes every step of every sequence, rather than torch's, which skips padded steps.
+AUTO_MAX_PADDING = 0.05
+
+
+def _padding(lengths: Tensor | None, T: int) -> float:
+    """The share of (sequence, step) pairs past the sequences' ends."""
+    return 0.0 if lengths is None else 1.0 - float(lengths.sum()) / (lengths.numel() * T)
 
 
 class RecurrentLayer(nn.Module):
@@ -100,14 +111,17 @@ class RecurrentLayer(nn.Module):
             raise IndexError("a unidirectional layer has only direction 0")
         return block.cell
 
-    def _use_torch_kernel(self, x: Tensor) -> bool:
+    def _use_torch_kernel(self, x: Tensor, lengths: Tensor | None) -> bool:
         """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
         (cuDNN). On CPU, small problems (``_compiled_loop_wins``) run the fused path's compiled
-        whole loops; otherwise LSTM layers, and GRU/RNN layers in inference, run torch's (except
-        GRUs whose steps run on oneDNN, ``step_matmul.uses_onednn``: the fused path); GRU
-        training with a large batch (B > 64 or B·H > 16384) does too unless
-        ``rnnkit.allocator`` keeps freed memory: with glibc's defaults the fused kernel's large
-        buffers are page-faulted in on every call, and torch's GRU is then faster there."""
+        whole loops; LSTM training runs the fused path's layer kernel on torch's threads
+        (``team_kernels``) where it runs and the batch is at most ``AUTO_MAX_PADDING`` padding
+        (torch's kernel skips padded steps); otherwise LSTM layers, and GRU/RNN layers in
+        inference, run torch's (except GRUs whose steps run on oneDNN,
+        ``step_matmul.uses_onednn``: the fused path); GRU training with a large batch (B > 64
+        or B·H > 16384) does too unless ``rnnkit.allocator`` keeps freed memory: with glibc's
+        defaults the fused kernel's large buffers are page-faulted in on every call, and
+        torch's GRU is then faster there."""
         if self.backend != "auto" or not torch_compatible(self) or any(
                 loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
             return False
@@ -116,12 +130,17 @@ class RecurrentLayer(nn.Module):
         if self._compiled_loop_wins(x):
             return False
         if isinstance(self, LSTM):
-            return True
+            return not (self._needs_backward(x) and lstm_threads(x, self.hidden_size) > 0
+                        and _padding(lengths, x.shape[1]) <= AUTO_MAX_PADDING)
         if not torch.is_grad_enabled():  # a large GRU's steps on oneDNN beat torch's GRU
             return not (isinstance(self, GRU) and uses_onednn(x, x.shape[0], self.hidden_size, 3 * self.hidden_size))
         batch = x.shape[0]
         return (isinstance(self, GRU) and not freed_memory_kept()
                 and (batch > 64 or batch * self.hidden_size > 16384))
+
+    def _needs_backward(self, x: Tensor) -> bool:
+        """Whether this call records a graph to back-propagate through (training)."""
+        return torch.is_grad_enabled() and (x.requires_grad or any(p.requires_grad for p in self.parameters()))
 
     def _compiled_loop_wins(self, x: Tensor) -> bool:
         """Whether the compiled whole loops (``fused_numba``) run here and beat torch's CPU
@@ -176,7 +195,7 @@ class RecurrentLayer(nn.Module):
     def forward(self, x: Tensor, lengths: Tensor | None = None, state=None):
         self._check_input(x)
         lengths = check_lengths(lengths, x.shape[0], x.shape[1], x.device)
-        if self._use_torch_kernel(x):
+        if self._use_torch_kernel(x, lengths):
             return forward_torch(self, x, lengths, self._check_state(state, x.shape[0]))
         states, finals = self._split_state(state, x.shape[0]), []
         for l, block in enumerate(self.layers):

@@ -1,0 +1,76 @@
+"""The LSTM layer kernel on torch's threads: ``torch.autograd.Function`` over ``team_lstm``.
+
+``LSTMTeamKernel.apply(X, W_x, b, W_h, h0, c0, mask, threads)`` computes one direction of
+one LSTM layer, input projection included, and its backward pass is the hand-derived BPTT of
+``team_lstm``: the recursion on P threads (each a block of sequences), then the weight
+gradients on P threads (each a block of time steps) as one GEMM per weight and thread, and
+∂E/∂X only when X needs a gradient (torch's CPU kernel always computes it; for a first layer
+fed with data it is a sixth of the backward's matmul work at D = H/2). It is the fused
+backend's LSTM on CPU in float32/64 wherever torch's MKL and GNU OpenMP are found
+(``lstm_threads``), except small problems, which run ``fused_numba``'s whole loops.
+
+Shapes: X (T, B, D) time-major and contiguous, W_x (D, 4H), b (4H,) or None, W_h (H, 4H)
+(gates I F O C̃), h0, c0 (B, H), mask (T, B, 1) (True = t < length) or None → outputs
+(T, B, H) (zero at pads), final H and C (B, H).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from rnnkit.nn import blas, team, team_lstm
+from rnnkit.nn import fused_numba as nb
+
+
+def lstm_threads(x: Tensor, H: int) -> int:
+    """Threads for ``LSTMTeamKernel`` on input x (B, T, D), or 0 where it does not run: off
+    CPU, outside float32/64 (autocast included), without torch's MKL GEMM or GNU OpenMP entry
+    (``blas``, ``team``), and for small problems (``fused_numba.SMALL_STEP_WORK``)."""
+    dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
+    if not (blas.AVAILABLE and team.AVAILABLE and x.device.type == "cpu"
+            and dtype in (torch.float32, torch.float64)):
+        return 0
+    B = x.shape[0]
+    return 0 if nb.small_enough(x.device, dtype, B, 4 * H, H, limit=nb.SMALL_STEP_WORK) else team.size(B)
+
+
+class LSTMTeamKernel(torch.autograd.Function):
+    """I, F, O = σ(X_t W_x + H_{t−1} W_h + b), C̃ = tanh(·); C_t = F⊙C_{t−1} + I⊙C̃;
+    H_t = O⊙tanh(C_t) (module docstring for shapes)."""
+
+    @staticmethod
+    def forward(ctx, X: Tensor, W_x: Tensor, b: Tensor | None, W_h: Tensor, h0: Tensor, c0: Tensor,
+                mask: Tensor | None, threads: int):
+        T, B, _ = X.shape
+        H = W_h.shape[0]
+        Hs, Cs = X.new_empty(T + 1, B, H), X.new_empty(T + 1, B, H)  # H_0..H_T, C_0..C_T
+        TC, gates = X.new_empty(T, B, H), X.new_empty(T, B, 4 * H)  # tanh(C_t); activated I F O C̃
+        Hs[0], Cs[0] = h0, c0
+        lens = nb.lengths_of(mask, B, T)
+        bias = b.detach() if b is not None else W_h.new_zeros(4 * H)
+        team.run(team_lstm.forward_entry, threads, X.numpy(), nb.np_of(W_x), nb.np_of(bias), nb.np_of(W_h),
+                 Hs.numpy(), Cs.numpy(), TC.numpy(), gates.numpy(), lens, not bool(h0.any()))
+        ctx.threads, ctx.lens, ctx.has_bias = threads, lens, b is not None
+        ctx.save_for_backward(X, W_x, W_h, Hs, Cs, TC, gates, mask)
+        out = Hs[1:] if mask is None else Hs[1:] * mask
+        return out, Hs[-1].clone(), Cs[-1].clone()
+
+    @staticmethod
+    def backward(ctx, d_out: Tensor, d_hT: Tensor, d_cT: Tensor):
+        X, W_x, W_h, Hs, Cs, TC, gates, mask = ctx.saved_tensors
+        T, B, D = X.shape
+        H, P = W_h.shape[0], ctx.threads
+        d_out = (d_out if mask is None else d_out * mask).contiguous()  # (T, B, H), zero at pads
+        DH = d_out.new_empty(2, B, H)  # ∂E/∂H_t, ∂E/∂H_{t−1} (team_lstm.backward)
+        torch.add(d_out[T - 1], d_hT, out=DH[1 - (T - 1) % 2])
+        dc, dG = d_cT.clone(memory_format=torch.contiguous_format), torch.empty_like(gates)
+        need_dx, need_dh0 = ctx.needs_input_grad[0], ctx.needs_input_grad[4]
+        team.run(team_lstm.backward_entry, P, gates.numpy(), Cs.numpy(), TC.numpy(), DH.numpy(), dc.numpy(),
+                 d_out.numpy(), dG.numpy(), ctx.lens, nb.np_of(W_h), need_dh0)
+        dWx, dWh, db = X.new_empty(P, D, 4 * H), X.new_empty(P, H, 4 * H), X.new_empty(P, 4 * H)
+        dX = torch.empty_like(X) if need_dx else X.new_empty(1)
+        team.run(team_lstm.grads_entry, P, X.numpy(), Hs.numpy(), dG.numpy(), nb.np_of(W_x), dWx.numpy(),
+                 dWh.numpy(), db.numpy(), dX.numpy(), need_dx)
+        return (dX if need_dx else None, dWx.sum(0), db.sum(0) if ctx.has_bias else None, dWh.sum(0),
+                DH[0] if need_dh0 else None, dc, None, None)

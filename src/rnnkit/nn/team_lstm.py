@@ -1,0 +1,224 @@
+"""One LSTM layer direction, forward and backward, as compiled loops on torch's threads.
+
+``team.run(entry, P, …)`` runs a loop on P threads; thread p of P takes a block of rows:
+
+    forward_entry   (sequences b0..b1, ``team.rows``), every step t:
+                    G = X_t W_x + H_{t−1} W_h            (two GEMMs on its rows, ``blas``; the
+                                                          second skipped at t = 0 when H_0 = 0)
+                    I F O = σ(G + b), C̃ = tanh(·); C_t = F⊙C_{t−1} + I⊙C̃, tanh(C_t),
+                    H_t = O⊙tanh(C_t)
+    backward_entry  (sequences b0..b1), t = T−1 … 0:
+                    dG_t = ∂E/∂(pre-activations), the lecture's recursion from ∂E/∂H_t and
+                    ∂E/∂C_t; then ∂E/∂H_{t−1} += dG_t W_hᵀ   (one GEMM on its rows)
+    grads_entry     (time steps t0..t1, all sequences: these products sum over time, so any
+                    split works, and a block of steps is one matrix):
+                    its share of dW_x = Σ X_tᵀ dG_t, dW_h = Σ H_{t−1}ᵀ dG_t, db = Σ dG_t
+                    (one GEMM each; the caller adds the P shares), and ∂E/∂X_t = dG_t W_xᵀ
+
+There is no input projection before the loop: each step's X_t W_x is a GEMM on the thread's
+rows like H_{t−1} W_h, which saves writing and re-reading a (T, B, 4H) buffer. The buffers
+(time-major, C-contiguous numpy views of torch tensors): X (T, B, D) input, W_x (D, 4H),
+bias (4H,), W_h (H, 4H), gates I F O C̃; Hs, Cs (T+1, B, H) states H_0..H_T, C_0..C_T, TC
+(T, B, H) tanh(C_t), gates (T, B, 4H) activated; DH (2, B, H) ∂E/∂H in two alternating
+slots (``fused_steps``' convention), dc (B, H) ∂E/∂C, d_out (T, B, H) output gradients
+(zero at pads), dG (T, B, 4H); the shares dWx (P, D, 4H), dWh (P, H, 4H), db (P, 4H); dX
+(T, B, D). Padded steps (t ≥ lens[b]) keep the state and pass ∂E/∂H, ∂E/∂C through, with
+zero gate gradients. The element-wise work runs as short loops over one or two arrays, which
+LLVM vectorises (``numba_math``).
+
+Shape legend: B batch, T time, D input, H hidden; P threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import types
+
+from rnnkit.nn import blas, team
+from rnnkit.nn.numba_math import copy_, sigmoid_, tanh_
+from rnnkit.nn.team import rows
+
+_VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def _forward_row(g, bias, c_prev, c, tc, h):
+    """One sequence: g (4H,) holds X_t W_x + H_{t−1} W_h; adds the bias and activates it
+    into I F O C̃; then C = F⊙C_prev + I⊙C̃, tanh(C), H = O⊙tanh(C) (H,)."""
+    H = c.shape[0]
+    for j in range(4 * H):
+        g[j] += bias[j]
+    sigmoid_(g[:3 * H])
+    tanh_(g[3 * H:])
+    for j in range(H):
+        c[j] = g[H + j] * c_prev[j] + g[j] * g[3 * H + j]
+    copy_(tc, c)
+    tanh_(tc)
+    for j in range(H):
+        h[j] = g[2 * H + j] * tc[j]
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def forward(p, P, X, W_x, bias, W_h, Hs, Cs, TC, gates, lens, zero_h0):
+    """Thread p's sequences through the forward loop (module docstring)."""
+    T, B, D = X.shape
+    G4 = W_h.shape[1]
+    H = G4 // 4
+    b0, b1 = rows(p, P, B)
+    if b0 == b1:
+        return
+    previous = blas.set_local_threads(1)
+    for t in range(T):
+        g = gates[t, b0:].reshape(-1)
+        blas.gemm(False, False, b1 - b0, G4, D, X[t, b0:].reshape(-1), D, W_x.reshape(-1), G4, 0.0, g, G4)
+        if t > 0 or not zero_h0:
+            blas.gemm(False, False, b1 - b0, G4, H, Hs[t, b0:].reshape(-1), H, W_h.reshape(-1), G4, 1.0, g, G4)
+        for b in range(b0, b1):
+            if t >= lens[b]:  # padded step: keep the state
+                copy_(Hs[t + 1, b], Hs[t, b])
+                copy_(Cs[t + 1, b], Cs[t, b])
+            else:
+                _forward_row(gates[t, b], bias, Cs[t, b], Cs[t + 1, b], TC[t, b], Hs[t + 1, b])
+    blas.set_local_threads(previous)
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def _backward_row(g, tc, c_prev, dh, dc, d, one):
+    """One sequence at a valid step: from g (4H,) = I F O C̃, tc = tanh(C_t), c_prev = C_{t−1},
+    dh = ∂E/∂H_t and dc = ∂E/∂C_t (H,), write d (4H,) = ∂E/∂(pre-activations) and turn dc
+    into ∂E/∂C_{t−1}."""
+    H = dc.shape[0]
+    for j in range(H):
+        o = g[2 * H + j]
+        d[2 * H + j] = dh[j] * tc[j] * o * (one - o)  # O
+    for j in range(H):
+        dc[j] += dh[j] * g[2 * H + j] * (one - tc[j] * tc[j])  # ∂E/∂C_t, complete
+    for j in range(H):
+        i = g[j]
+        d[j] = dc[j] * g[3 * H + j] * i * (one - i)  # I
+    for j in range(H):
+        ct = g[3 * H + j]
+        d[3 * H + j] = dc[j] * g[j] * (one - ct * ct)  # C̃
+    for j in range(H):
+        f = g[H + j]
+        d[H + j] = dc[j] * c_prev[j] * f * (one - f)  # F
+    for j in range(H):
+        dc[j] *= g[H + j]
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def _backward_step_rows(t, b0, b1, gates, Cs, TC, DH, dc, d_out, dG, lens, one):
+    """Step t's element-wise part for sequences [b0, b1); also starts ∂E/∂H_{t−1} (slot
+    t % 2) as ∂E/∂out_{t−1} (+ ∂E/∂H_t passed through at pads)."""
+    for b in range(b0, b1):
+        dh, dst, d = DH[1 - t % 2, b], DH[t % 2, b], dG[t, b]
+        if t > 0:
+            copy_(dst, d_out[t - 1, b])
+        else:
+            for j in range(dst.shape[0]):
+                dst[j] = 0
+        if t >= lens[b]:
+            for j in range(d.shape[0]):
+                d[j] = 0
+            for j in range(dst.shape[0]):
+                dst[j] += dh[j]
+        else:
+            _backward_row(gates[t, b], TC[t, b], Cs[t, b], dh, dc[b], d, one)
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def backward(p, P, gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0):
+    """Thread p's sequences through the BPTT loop, T−1 down to 0 (module docstring).
+    DH[1 − (T−1) % 2] holds ∂E/∂H_{T−1} on entry, DH[0] ∂E/∂H_0 on exit (without the last
+    matmul unless ``need_dh0``); dc is ∂E/∂C_T on entry, ∂E/∂C_0 on exit."""
+    T, B, G4 = gates.shape
+    H = G4 // 4
+    b0, b1 = rows(p, P, B)
+    if b0 == b1:
+        return
+    one = np.ones(1, gates.dtype)[0]
+    previous = blas.set_local_threads(1)
+    for t in range(T - 1, -1, -1):
+        _backward_step_rows(t, b0, b1, gates, Cs, TC, DH, dc, d_out, dG, lens, one)
+        if t > 0 or need_dh0:  # ∂E/∂H_{t−1} += dG_t W_hᵀ
+            blas.gemm(False, True, b1 - b0, H, G4, dG[t, b0:].reshape(-1), G4, W_h.reshape(-1), G4, 1.0,
+                      DH[t % 2, b0:].reshape(-1), H)
+    blas.set_local_threads(previous)
+
+
+@numba.njit(cache=True, nogil=True)
+def _zero(a):
+    for j in range(a.shape[0]):
+        a[j] = 0
+
+
+@numba.njit(cache=True, nogil=True, **_VECTOR)
+def grads(p, P, X, Hs, dG, W_x, dWx, dWh, db, dX, need_dx):
+    """Thread p's time steps [t0, t1): its shares dWx[p], dWh[p], db[p] (zero if it has no
+    steps) and, if ``need_dx``, ∂E/∂X on those steps (module docstring)."""
+    T, B, D = X.shape
+    G4 = dG.shape[2]
+    H = G4 // 4
+    t0, t1 = rows(p, P, T)
+    n = (t1 - t0) * B  # rows of the flattened (T·B, ·) matrices
+    share_x, share_h, share_b = dWx[p].reshape(-1), dWh[p].reshape(-1), db[p]
+    _zero(share_b)
+    if n == 0:
+        _zero(share_x)
+        _zero(share_h)
+        return
+    g = dG[t0:t1].reshape(-1)  # (n, 4H)
+    previous = blas.set_local_threads(1)
+    blas.gemm(True, False, D, G4, n, X[t0:t1].reshape(-1), D, g, G4, 0.0, share_x, G4)
+    blas.gemm(True, False, H, G4, n, Hs[t0:t1].reshape(-1), H, g, G4, 0.0, share_h, G4)
+    if need_dx:
+        blas.gemm(False, True, n, D, G4, g, G4, W_x.reshape(-1), G4, 0.0, dX[t0:t1].reshape(-1), D)
+    blas.set_local_threads(previous)
+    rows_of_g = g.reshape(n, G4)
+    for r in range(n):
+        row = rows_of_g[r]
+        for j in range(G4):
+            share_b[j] += row[j]
+
+
+@numba.cfunc(types.void(types.voidptr), cache=True)
+def forward_entry(pointer):
+    """``forward`` on one thread of ``team.run``'s region; frame (X, W_x, bias, W_h, Hs, Cs,
+    TC, gates, lens, zero_h0)."""
+    s = team.slots_of(pointer)
+    p, P = team.me()
+    if team.double(s):
+        forward(p, P, team.f64(s, 0), team.f64(s, 1)[0], team.f64(s, 2)[0, 0], team.f64(s, 3)[0],
+                team.f64(s, 4), team.f64(s, 5), team.f64(s, 6), team.f64(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
+    else:
+        forward(p, P, team.f32(s, 0), team.f32(s, 1)[0], team.f32(s, 2)[0, 0], team.f32(s, 3)[0],
+                team.f32(s, 4), team.f32(s, 5), team.f32(s, 6), team.f32(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
+
+
+@numba.cfunc(types.void(types.voidptr), cache=True)
+def backward_entry(pointer):
+    """``backward`` on one thread of ``team.run``'s region; frame (gates, Cs, TC, DH, dc,
+    d_out, dG, lens, W_h, need_dh0)."""
+    s = team.slots_of(pointer)
+    p, P = team.me()
+    if team.double(s):
+        backward(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3), team.f64(s, 4)[0],
+                 team.f64(s, 5), team.f64(s, 6), team.i64(s, 7), team.f64(s, 8)[0], team.value(s, 9) != 0)
+    else:
+        backward(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3), team.f32(s, 4)[0],
+                 team.f32(s, 5), team.f32(s, 6), team.i64(s, 7), team.f32(s, 8)[0], team.value(s, 9) != 0)
+
+
+@numba.cfunc(types.void(types.voidptr), cache=True)
+def grads_entry(pointer):
+    """``grads`` on one thread of ``team.run``'s region; frame (X, Hs, dG, W_x, dWx, dWh, db,
+    dX, need_dx)."""
+    s = team.slots_of(pointer)
+    p, P = team.me()
+    if team.double(s):
+        grads(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3)[0], team.f64(s, 4),
+              team.f64(s, 5), team.f64(s, 6)[0], team.f64(s, 7), team.value(s, 8) != 0)
+    else:
+        grads(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3)[0], team.f32(s, 4),
+              team.f32(s, 5), team.f32(s, 6)[0], team.f32(s, 7), team.value(s, 8) != 0)

@@ -1,0 +1,120 @@
+"""The LSTM's compiled BLAS loops (``team_lstm``) on a team of threads (``team``), and the GEMM
+they call (``blas``): known answers against numpy, the reference backend and gradcheck."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from rnnkit.nn import LSTM, blas, fused_numba, team, team_kernels
+from rnnkit.nn.team_kernels import LSTMTeamKernel
+
+pytestmark = pytest.mark.skipif(not (blas.AVAILABLE and team.AVAILABLE),
+                                reason="this torch build exports no MKL GEMM or GNU OpenMP entry")
+
+
+@pytest.mark.parametrize("dtype,trans_a,trans_w",
+                         list(itertools.product([np.float32, np.float64], [False, True], [False, True])))
+def test_gemm_on_row_major_blocks_equals_numpy(dtype, trans_a, trans_w):
+    """C[1:4, 2:7] = op(A block) · op(W block) + β·C, with leading dimensions and offsets as
+    the loops use them: op(A) is A[1:4, 2:7] or A[2:7, 1:4]ᵀ, op(W) W[1:6, 3:8] or W[3:8, 1:6]ᵀ."""
+    rng = np.random.default_rng(0)
+    A, C = rng.standard_normal((8, 9)).astype(dtype), rng.standard_normal((6, 10)).astype(dtype)
+    W = rng.standard_normal((8, 11)).astype(dtype)
+    a_block = A[2:7, 1:4].T if trans_a else A[1:4, 2:7]  # (3, 5)
+    w_block = W[3:8, 1:6].T if trans_w else W[1:6, 3:8]  # (5, 5)
+    want = C.copy()
+    want[1:4, 2:7] = a_block @ w_block + 0.5 * C[1:4, 2:7]
+    A_flat = A.reshape(-1)[(2 * 9 + 1) if trans_a else (1 * 9 + 2):]
+    W_flat = W.reshape(-1)[(3 * 11 + 1) if trans_w else (1 * 11 + 3):]
+    blas.gemm(trans_a, trans_w, 3, 5, 5, A_flat, 9, W_flat, 11, 0.5, C.reshape(-1)[10 + 2:], 10)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(C, want, rtol=tol, atol=tol)
+
+
+def test_rows_cover_the_batch_once():
+    for B, P in [(64, 2), (5, 3), (7, 7), (3, 4)]:
+        spans = [team.rows(p, P, B) for p in range(P)]
+        assert spans[0][0] == 0 and spans[-1][1] == B
+        assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def test_frame_holds_addresses_shapes_and_values():
+    a, n = np.zeros((2, 3, 4), np.float32), np.arange(5, dtype=np.int64)
+    slots = team.frame(a, a[0], n, True, 7)
+    assert slots[0].tolist() == [5, 4, 1, 1]  # 5 arguments, float32
+    assert slots[1].tolist() == [a.ctypes.data, 2, 3, 4] and slots[2].tolist() == [a.ctypes.data, 1, 3, 4]
+    assert slots[3].tolist() == [n.ctypes.data, 1, 1, 5] and slots[4, 0] == 1 and slots[5, 0] == 7
+    assert team.frame(a.astype(np.float64))[0, 1] == 8
+    with pytest.raises(ValueError, match="C-contiguous"):
+        team.frame(a[:, :, ::2])
+
+
+@pytest.fixture(params=[1, 2, 3])
+def threads(request, monkeypatch):
+    """The BLAS loops with 1, 2 or 3 threads at any size (no small-problem loops)."""
+    monkeypatch.setattr(fused_numba, "SMALL_STEP_WORK", -1)
+    monkeypatch.setattr(team, "size", lambda B: min(request.param, B))
+    return request.param
+
+
+@pytest.mark.parametrize("layers,bi,use_lengths", list(itertools.product([1, 2], [False, True], [False, True])))
+def test_blas_loops_equal_reference(threads, layers, bi, use_lengths):
+    """Outputs, final states, parameter gradients and the initial state's gradient."""
+    torch.manual_seed(1)
+    ref = LSTM(3, 6, num_layers=layers, bidirectional=bi, backend="reference")
+    fused = LSTM(3, 6, num_layers=layers, bidirectional=bi, backend="fused")
+    fused.load_state_dict(ref.state_dict())
+    x = torch.randn(5, 7, 3)
+    assert team_kernels.lstm_threads(x, 6) == threads
+    lengths = torch.tensor([7, 2, 5, 1, 6]) if use_lengths else None
+    s0 = ref.zero_state(5)
+    results = []
+    for m in (ref, fused):
+        state = type(s0)(*(torch.randn(t.shape, generator=torch.Generator().manual_seed(i)).requires_grad_()
+                           for i, t in enumerate(s0)))
+        out, final = m(x, lengths, state)
+        w = torch.randn(out.shape, generator=torch.Generator().manual_seed(9))
+        ((out * w).sum() + sum((i + 1) * t.pow(2).sum() for i, t in enumerate(final))).backward()
+        results.append((out, final, [p.grad for p in m.parameters()], [t.grad for t in state]))
+    for got, want in zip(results[1], results[0], strict=True):
+        for a, b in zip(got if isinstance(got, list | tuple) else [got],
+                        want if isinstance(want, list | tuple) else [want], strict=True):
+            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+def test_blas_loops_from_a_zero_state_skip_nothing_they_need(threads):
+    """No state (H_0 = 0: the first step's matmul is skipped) and no gradient wanted for it."""
+    torch.manual_seed(2)
+    ref, fused = LSTM(4, 8, backend="reference"), LSTM(4, 8, backend="fused")
+    fused.load_state_dict(ref.state_dict())
+    x = torch.randn(6, 5, 4, requires_grad=True)
+    grads = []
+    for m in (ref, fused):
+        out, (h, c) = m(x)
+        (out.sum() + c.pow(2).sum()).backward()
+        grads.append([x.grad.clone(), *(p.grad for p in m.parameters())])
+        x.grad = None
+    for a, b in zip(grads[1], grads[0], strict=True):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("masked,bias", [(False, True), (True, True), (True, False)])
+@pytest.mark.parametrize("P", [1, 2, 5])
+def test_gradcheck_lstm_team_kernel(masked, bias, P):
+    """float64 (dgemm) hand BPTT against finite differences, with pads; P = 5 leaves a thread
+    without sequences and one without time steps."""
+    g = torch.Generator().manual_seed(3)
+    T, B, D, H = 4, 3, 2, 3
+
+    def rand(*shape, scale=1.0):
+        return (scale * torch.randn(*shape, dtype=torch.float64, generator=g)).requires_grad_()
+    X, W_x, W_h = rand(T, B, D), rand(D, 4 * H, scale=0.5), rand(H, 4 * H, scale=0.5)
+    b, h0, c0 = (rand(4 * H) if bias else None), rand(B, H), rand(B, H)
+    mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2, 1]])).unsqueeze(-1) if masked else None
+    inputs = (X, W_x, W_h, h0, c0) + ((b,) if bias else ())
+    assert torch.autograd.gradcheck(
+        lambda x, wx, wh, h, c, *bb: LSTMTeamKernel.apply(x, wx, bb[0] if bb else None, wh, h, c, mask, P), inputs)
