@@ -1,16 +1,17 @@
 """One LSTM layer direction, forward and backward, as compiled loops on torch's threads.
 
-``team.run(entry, P, …)`` runs a loop on P threads; thread p of P takes a block of rows:
+``team.run(entry(loop, itemsize), P, …)`` runs a loop on P threads; thread p of P takes a
+block of rows:
 
-    forward_entry   (sequences b0..b1, ``team.rows``), every step t:
+    forward         (sequences b0..b1, ``team.rows``), every step t:
                     G = X_t W_x + H_{t−1} W_h            (two GEMMs on its rows, ``blas``; the
                                                           second skipped at t = 0 when H_0 = 0)
                     I F O = σ(G + b), C̃ = tanh(·); C_t = F⊙C_{t−1} + I⊙C̃, tanh(C_t),
                     H_t = O⊙tanh(C_t)
-    backward_entry  (sequences b0..b1), t = T−1 … 0:
+    backward        (sequences b0..b1), t = T−1 … 0:
                     dG_t = ∂E/∂(pre-activations), the lecture's recursion from ∂E/∂H_t and
                     ∂E/∂C_t; then ∂E/∂H_{t−1} += dG_t W_hᵀ   (one GEMM on its rows)
-    grads_entry     (time steps t0..t1, all sequences: these products sum over time, so any
+    grads           (time steps t0..t1, all sequences: these products sum over time, so any
                     split works, and a block of steps is one matrix):
                     its share of dW_x = Σ X_tᵀ dG_t, dW_h = Σ H_{t−1}ᵀ dG_t, db = Σ dG_t
                     (one GEMM each; the caller adds the P shares), and ∂E/∂X_t = dG_t W_xᵀ
@@ -182,43 +183,57 @@ def grads(p, P, X, Hs, dG, W_x, dWx, dWh, db, dX, need_dx):
             share_b[j] += row[j]
 
 
-@numba.cfunc(types.void(types.voidptr), cache=True)
-def forward_entry(pointer):
-    """``forward`` on one thread of ``team.run``'s region; frame (X, W_x, bias, W_h, Hs, Cs,
-    TC, gates, lens, zero_h0)."""
-    s = team.slots_of(pointer)
-    p, P = team.me()
-    if team.double(s):
-        forward(p, P, team.f64(s, 0), team.f64(s, 1)[0], team.f64(s, 2)[0, 0], team.f64(s, 3)[0],
-                team.f64(s, 4), team.f64(s, 5), team.f64(s, 6), team.f64(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
-    else:
-        forward(p, P, team.f32(s, 0), team.f32(s, 1)[0], team.f32(s, 2)[0, 0], team.f32(s, 3)[0],
-                team.f32(s, 4), team.f32(s, 5), team.f32(s, 6), team.f32(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
+# Entry points for ``team.run``, one per loop and dtype (``entry`` compiles one on first use):
+# each reads its thread's (p, P) and the frame of arguments, then calls the loop.
+
+def _forward_f32(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    forward(p, P, team.f32(s, 0), team.f32(s, 1)[0], team.f32(s, 2)[0, 0], team.f32(s, 3)[0], team.f32(s, 4),
+            team.f32(s, 5), team.f32(s, 6), team.f32(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
 
 
-@numba.cfunc(types.void(types.voidptr), cache=True)
-def backward_entry(pointer):
-    """``backward`` on one thread of ``team.run``'s region; frame (gates, Cs, TC, DH, dc,
-    d_out, dG, lens, W_h, need_dh0)."""
-    s = team.slots_of(pointer)
-    p, P = team.me()
-    if team.double(s):
-        backward(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3), team.f64(s, 4)[0],
-                 team.f64(s, 5), team.f64(s, 6), team.i64(s, 7), team.f64(s, 8)[0], team.value(s, 9) != 0)
-    else:
-        backward(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3), team.f32(s, 4)[0],
-                 team.f32(s, 5), team.f32(s, 6), team.i64(s, 7), team.f32(s, 8)[0], team.value(s, 9) != 0)
+def _forward_f64(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    forward(p, P, team.f64(s, 0), team.f64(s, 1)[0], team.f64(s, 2)[0, 0], team.f64(s, 3)[0], team.f64(s, 4),
+            team.f64(s, 5), team.f64(s, 6), team.f64(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
 
 
-@numba.cfunc(types.void(types.voidptr), cache=True)
-def grads_entry(pointer):
-    """``grads`` on one thread of ``team.run``'s region; frame (X, Hs, dG, W_x, dWx, dWh, db,
-    dX, need_dx)."""
-    s = team.slots_of(pointer)
-    p, P = team.me()
-    if team.double(s):
-        grads(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3)[0], team.f64(s, 4),
-              team.f64(s, 5), team.f64(s, 6)[0], team.f64(s, 7), team.value(s, 8) != 0)
-    else:
-        grads(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3)[0], team.f32(s, 4),
-              team.f32(s, 5), team.f32(s, 6)[0], team.f32(s, 7), team.value(s, 8) != 0)
+def _backward_f32(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    backward(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3), team.f32(s, 4)[0],
+             team.f32(s, 5), team.f32(s, 6), team.i64(s, 7), team.f32(s, 8)[0], team.value(s, 9) != 0)
+
+
+def _backward_f64(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    backward(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3), team.f64(s, 4)[0],
+             team.f64(s, 5), team.f64(s, 6), team.i64(s, 7), team.f64(s, 8)[0], team.value(s, 9) != 0)
+
+
+def _grads_f32(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    grads(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3)[0], team.f32(s, 4),
+          team.f32(s, 5), team.f32(s, 6)[0], team.f32(s, 7), team.value(s, 8) != 0)
+
+
+def _grads_f64(pointer):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    grads(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3)[0], team.f64(s, 4),
+          team.f64(s, 5), team.f64(s, 6)[0], team.f64(s, 7), team.value(s, 8) != 0)
+
+
+_ENTRY_FUNCTIONS = {("forward", 4): _forward_f32, ("forward", 8): _forward_f64, ("backward", 4): _backward_f32,
+                    ("backward", 8): _backward_f64, ("grads", 4): _grads_f32, ("grads", 8): _grads_f64}
+_entries: dict = {}
+
+
+def entry(loop: str, itemsize: int):
+    """The compiled entry point (a numba ``cfunc``) of loop ``"forward"``, ``"backward"`` or
+    ``"grads"`` for float32 (itemsize 4) or float64 (8) arrays; compiled on first use and
+    cached on disk like the loops. Frames: forward (X, W_x, bias, W_h, Hs, Cs, TC, gates, lens,
+    zero_h0); backward (gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0); grads (X, Hs,
+    dG, W_x, dWx, dWh, db, dX, need_dx)."""
+    key = (loop, itemsize)
+    if key not in _entries:
+        _entries[key] = numba.cfunc(types.void(types.voidptr), cache=True)(_ENTRY_FUNCTIONS[key])
+    return _entries[key]
