@@ -243,15 +243,19 @@ def test_auto_small_problems_run_the_compiled_loops(torch_calls, cls, kw, B, H, 
     assert bool(torch_calls) == want_torch
 
 
-@pytest.mark.skipif(not team_kernels.lstm_threads(torch.randn(16, 2, 3), 128), reason="no MKL GEMM / GNU OpenMP in this torch")
-@pytest.mark.parametrize("grad,lengths,want_torch", [
-    (True, None, False), (True, [2] * 15 + [1], False), (True, [2] * 8 + [1] * 8, True), (False, None, True)])
-def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, lengths, want_torch):
-    """On CPU, ``auto`` trains an LSTM with the fused layer kernel (``team_kernels``) unless more
-    than 5% of the steps are padding (3% and 25% here), and runs torch's kernel in inference."""
-    layer = LSTM(3, 128)
+@pytest.mark.skipif(team_kernels.lstm_threads(torch.randn(64, 2, 3), 128) != 2,
+                    reason="needs 2 threads and torch's MKL / GNU OpenMP")
+@pytest.mark.parametrize("grad,B,H,lengths,want_torch", [
+    (True, 32, 128, None, False), (True, 32, 128, [2] * 31 + [1], False), (True, 32, 128, [2] * 16 + [1] * 16, True),
+    (False, 32, 128, None, True), (True, 16, 128, None, True), (True, 8, 64, None, False), (True, 8, 32, None, True)])
+def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, B, H, lengths, want_torch):
+    """On CPU with 2 threads, ``auto`` trains an LSTM with the fused layer kernel
+    (``team_kernels``) unless more than 5% of the steps are padding (2% and 25% here) or a
+    thread would get fewer than 16 sequences at H > 64 (but 4 are enough at H = 64); in
+    inference it runs torch's kernel; (8, 32) is too small for the layer kernel."""
+    layer = LSTM(3, H)
     with torch.set_grad_enabled(grad):
-        layer(torch.randn(16, 2, 3), None if lengths is None else torch.tensor(lengths))
+        layer(torch.randn(B, 2, 3), None if lengths is None else torch.tensor(lengths))
     assert bool(torch_calls) == want_torch
 
 

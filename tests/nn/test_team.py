@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.nn import LSTM, blas, fused_numba, team, team_kernels
+from rnnkit.nn import LSTM, blas, team, team_kernels
 from rnnkit.nn.team_kernels import LSTMTeamKernel
 
 pytestmark = pytest.mark.skipif(not (blas.AVAILABLE and team.AVAILABLE),
@@ -56,7 +56,8 @@ def test_frame_holds_addresses_shapes_and_values():
 @pytest.fixture(params=[1, 2, 3])
 def threads(request, monkeypatch):
     """The BLAS loops with 1, 2 or 3 threads at any size (no small-problem loops)."""
-    monkeypatch.setattr(fused_numba, "SMALL_STEP_WORK", -1)
+    monkeypatch.setattr(team_kernels, "MIN_BATCH", 1)
+    monkeypatch.setattr(team_kernels, "MIN_STEP_WORK", 0)
     monkeypatch.setattr(team, "size", lambda B: min(request.param, B))
     return request.param
 

@@ -19,7 +19,7 @@ back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels`` (an LS
 the whole layer as compiled loops on torch's threads, ``rnnkit.nn.team_kernels``); ``"auto"``
 (default) picks the fastest correct path measured on CPU: the fused path's compiled whole
 loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵), and for
-LSTM training with at most 5% padding; else torch's own kernel (``rnnkit.nn.torch_dispatch``,
+LSTM training with at most 5% padding and (if H > 64) 16 sequences per thread; else torch's own kernel (``rnnkit.nn.torch_dispatch``,
 weights still rnnkit's) for LSTM layers, in inference for torch-compatible GRU/RNN layers (not
 for GRUs with B·H·3H ≥ 2²⁵, whose steps run on oneDNN in the fused path), and for large-batch
 GRU training under glibc's default allocator (see ``_use_torch_kernel``); the fused path
@@ -51,6 +51,7 @@ AUTO_COMPILED_WORK, AUTO_COMPILED_WORK_LSTM = 1 << 18, 1 << 15
 # Share of padded steps up to which ``auto`` trains an LSTM with the fused layer kernel, which
 # computes every step of every sequence, rather than torch's, which skips padded steps.
 AUTO_MAX_PADDING = 0.05
+AUTO_TEAM_MIN_ROWS = 16  # sequences per thread from which that kernel wins at H > 64
 
 
 def _padding(lengths: Tensor | None, T: int) -> float:
@@ -115,8 +116,7 @@ class RecurrentLayer(nn.Module):
         """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
         (cuDNN). On CPU, small problems (``_compiled_loop_wins``) run the fused path's compiled
         whole loops; LSTM training runs the fused path's layer kernel on torch's threads
-        (``team_kernels``) where it runs and the batch is at most ``AUTO_MAX_PADDING`` padding
-        (torch's kernel skips padded steps); otherwise LSTM layers, and GRU/RNN layers in
+        where it wins (``_layer_kernel_wins``); otherwise LSTM layers, and GRU/RNN layers in
         inference, run torch's (except GRUs whose steps run on oneDNN,
         ``step_matmul.uses_onednn``: the fused path); GRU training with a large batch (B > 64
         or B·H > 16384) does too unless ``rnnkit.allocator`` keeps freed memory: with glibc's
@@ -130,13 +130,21 @@ class RecurrentLayer(nn.Module):
         if self._compiled_loop_wins(x):
             return False
         if isinstance(self, LSTM):
-            return not (self._needs_backward(x) and lstm_threads(x, self.hidden_size) > 0
-                        and _padding(lengths, x.shape[1]) <= AUTO_MAX_PADDING)
+            return not self._layer_kernel_wins(x, lengths)
         if not torch.is_grad_enabled():  # a large GRU's steps on oneDNN beat torch's GRU
             return not (isinstance(self, GRU) and uses_onednn(x, x.shape[0], self.hidden_size, 3 * self.hidden_size))
         batch = x.shape[0]
         return (isinstance(self, GRU) and not freed_memory_kept()
                 and (batch > 64 or batch * self.hidden_size > 16384))
+
+    def _layer_kernel_wins(self, x: Tensor, lengths: Tensor | None) -> bool:
+        """Whether the fused LSTM layer kernel (``team_kernels``) beats torch's CPU kernel here:
+        in training, with at most ``AUTO_MAX_PADDING`` padding, and with at least
+        ``AUTO_TEAM_MIN_ROWS`` sequences per thread when H > 64 (fewer rows make each thread's
+        matmuls slow; measured in BENCHMARKS.md)."""
+        P, H = lstm_threads(x, self.hidden_size), self.hidden_size
+        return (P > 0 and self._needs_backward(x) and _padding(lengths, x.shape[1]) <= AUTO_MAX_PADDING
+                and (H <= 64 or x.shape[0] >= AUTO_TEAM_MIN_ROWS * P))
 
     def _needs_backward(self, x: Tensor) -> bool:
         """Whether this call records a graph to back-propagate through (training)."""
