@@ -80,7 +80,7 @@ def size(B: int) -> int:
 
 def frame(*args) -> np.ndarray:
     """Arguments for an entry point as int64 slots: a header row (the argument count, the
-    itemsize of the float arrays), then per numpy array (C-contiguous, ≤ 3-D) its address and
+    itemsize of the float arrays, for checks), then per numpy array (C-contiguous, ≤ 3-D) its address and
     shape (padded with 1s in front), per int or bool its value."""
     slots = np.ones((len(args) + 1, _SLOTS), np.int64)
     slots[0, :2] = len(args), 4
@@ -97,11 +97,11 @@ def frame(*args) -> np.ndarray:
     return slots
 
 
-def run(entry, P: int, *args) -> None:
-    """Run the ``cfunc`` ``entry(frame)`` on a parallel region of P of torch's OpenMP threads;
-    ``args`` become the frame (``frame``): float arrays all float32 or all float64."""
+def run(fn, P: int, *args) -> None:
+    """Run the ``cfunc`` ``fn(frame)`` (see ``entry``) on a parallel region of P of torch's
+    OpenMP threads; ``args`` become the frame (``frame``): float arrays all of one dtype."""
     slots = frame(*args)  # the arrays stay referenced by the caller until this returns
-    _GOMP_PARALLEL(entry.address, slots.ctypes.data, P, 0)
+    _GOMP_PARALLEL(fn.address, slots.ctypes.data, P, 0)
 
 
 @intrinsic
@@ -126,23 +126,10 @@ def me():
 
 
 @numba.njit(cache=True, nogil=True)
-def double(slots):
-    """Whether the frame's float arrays are float64 (else float32)."""
-    return slots[0, 1] == 8
-
-
-@numba.njit(cache=True, nogil=True)
-def f32(slots, i):
-    """Argument i of a frame as a 3-D float32 array (index [0] for a 2-D one)."""
+def arg(slots, i, like):
+    """Argument i of a frame as a 3-D array of ``like``'s dtype (index [0] for a 2-D one)."""
     s = slots[i + 1]
-    return numba.carray(_address(s[0]), (s[1], s[2], s[3]), np.float32)
-
-
-@numba.njit(cache=True, nogil=True)
-def f64(slots, i):
-    """Argument i of a frame as a 3-D float64 array."""
-    s = slots[i + 1]
-    return numba.carray(_address(s[0]), (s[1], s[2], s[3]), np.float64)
+    return numba.carray(_address(s[0]), (s[1], s[2], s[3]), like.dtype)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -156,3 +143,16 @@ def i64(slots, i):
 def value(slots, i):
     """Argument i of a frame as an int (a bool or int argument)."""
     return slots[i + 1, 0]
+
+
+F32, F64 = np.zeros(1, np.float32), np.zeros(1, np.float64)  # dtype witnesses for ``arg``
+_entries: dict = {}
+
+
+def entry(functions: dict, key):
+    """The numba ``cfunc`` of ``functions[key]`` (a module-level ``f(pointer)``), compiled on
+    first use and cached on disk like the loops."""
+    fn = functions[key]
+    if fn not in _entries:
+        _entries[fn] = numba.cfunc(types.void(types.voidptr), cache=True)(fn)
+    return _entries[fn]

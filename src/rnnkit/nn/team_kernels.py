@@ -19,7 +19,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.nn import blas, team, team_lstm
+from rnnkit.nn import blas, team, team_grads, team_lstm
 from rnnkit.nn import fused_numba as nb
 
 # Smallest problems for the layer kernel; below, ``fused_numba``'s whole loop is faster (T = 100,
@@ -53,7 +53,7 @@ class LSTMTeamKernel(torch.autograd.Function):
         Hs[0], Cs[0] = h0, c0
         lens = nb.lengths_of(mask, B, T)
         bias = b.detach() if b is not None else W_h.new_zeros(4 * H)
-        team.run(team_lstm.entry("forward", X.element_size()), threads, X.numpy(), nb.np_of(W_x), nb.np_of(bias), nb.np_of(W_h),
+        team.run(team.entry(team_lstm.ENTRIES, ("forward", X.element_size())), threads, X.numpy(), nb.np_of(W_x), nb.np_of(bias), nb.np_of(W_h),
                  Hs.numpy(), Cs.numpy(), TC.numpy(), gates.numpy(), lens, not bool(h0.any()))
         ctx.threads, ctx.lens, ctx.has_bias = threads, lens, b is not None
         ctx.save_for_backward(X, W_x, W_h, Hs, Cs, TC, gates, mask)
@@ -70,11 +70,11 @@ class LSTMTeamKernel(torch.autograd.Function):
         torch.add(d_out[T - 1], d_hT, out=DH[1 - (T - 1) % 2])
         dc, dG = d_cT.clone(memory_format=torch.contiguous_format), torch.empty_like(gates)
         need_dx, need_dh0 = ctx.needs_input_grad[0], ctx.needs_input_grad[4]
-        team.run(team_lstm.entry("backward", X.element_size()), P, gates.numpy(), Cs.numpy(), TC.numpy(), DH.numpy(), dc.numpy(),
+        team.run(team.entry(team_lstm.ENTRIES, ("backward", X.element_size())), P, gates.numpy(), Cs.numpy(), TC.numpy(), DH.numpy(), dc.numpy(),
                  d_out.numpy(), dG.numpy(), ctx.lens, nb.np_of(W_h), need_dh0)
         dWx, dWh, db = X.new_empty(P, D, 4 * H), X.new_empty(P, H, 4 * H), X.new_empty(P, 4 * H)
         dX = torch.empty_like(X) if need_dx else X.new_empty(1)
-        team.run(team_lstm.entry("grads", X.element_size()), P, X.numpy(), Hs.numpy(), dG.numpy(), nb.np_of(W_x), dWx.numpy(),
-                 dWh.numpy(), db.numpy(), dX.numpy(), need_dx)
+        team.run(team.entry(team_grads.ENTRIES, X.element_size()), P, X.numpy(), dG.numpy(), Hs.numpy(), dG.numpy(),
+                 nb.np_of(W_x), dWx.numpy(), dWh.numpy(), db.numpy(), dX.numpy(), need_dx)
         return (dX if need_dx else None, dWx.sum(0), db.sum(0) if ctx.has_bias else None, dWh.sum(0),
                 DH[0] if need_dh0 else None, dc, None, None)

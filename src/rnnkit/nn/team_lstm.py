@@ -1,7 +1,7 @@
 """One LSTM layer direction, forward and backward, as compiled loops on torch's threads.
 
-``team.run(entry(loop, itemsize), P, …)`` runs a loop on P threads; thread p of P takes a
-block of rows:
+``team.run(team.entry(ENTRIES, (loop, itemsize)), P, …)`` runs a loop on P threads; thread p
+of P takes a block of sequences:
 
     forward         (sequences b0..b1, ``team.rows``), every step t:
                     G = X_t W_x + H_{t−1} W_h            (two GEMMs on its rows, ``blas``; the
@@ -11,10 +11,9 @@ block of rows:
     backward        (sequences b0..b1), t = T−1 … 0:
                     dG_t = ∂E/∂(pre-activations), the lecture's recursion from ∂E/∂H_t and
                     ∂E/∂C_t; then ∂E/∂H_{t−1} += dG_t W_hᵀ   (one GEMM on its rows)
-    grads           (time steps t0..t1, all sequences: these products sum over time, so any
-                    split works, and a block of steps is one matrix):
-                    its share of dW_x = Σ X_tᵀ dG_t, dW_h = Σ H_{t−1}ᵀ dG_t, db = Σ dG_t
-                    (one GEMM each; the caller adds the P shares), and ∂E/∂X_t = dG_t W_xᵀ
+
+then the weight gradients dW_x = Σ X_tᵀ dG_t, dW_h = Σ H_{t−1}ᵀ dG_t, db = Σ dG_t and ∂E/∂X
+are ``team_grads``' (a block of time steps per thread).
 
 There is no input projection before the loop: each step's X_t W_x is a GEMM on the thread's
 rows like H_{t−1} W_h, which saves writing and re-reading a (T, B, 4H) buffer. The buffers
@@ -22,8 +21,7 @@ rows like H_{t−1} W_h, which saves writing and re-reading a (T, B, 4H) buffer.
 bias (4H,), W_h (H, 4H), gates I F O C̃; Hs, Cs (T+1, B, H) states H_0..H_T, C_0..C_T, TC
 (T, B, H) tanh(C_t), gates (T, B, 4H) activated; DH (2, B, H) ∂E/∂H in two alternating
 slots (``fused_steps``' convention), dc (B, H) ∂E/∂C, d_out (T, B, H) output gradients
-(zero at pads), dG (T, B, 4H); the shares dWx (P, D, 4H), dWh (P, H, 4H), db (P, 4H); dX
-(T, B, D). Padded steps (t ≥ lens[b]) keep the state and pass ∂E/∂H, ∂E/∂C through, with
+(zero at pads), dG (T, B, 4H). Padded steps (t ≥ lens[b]) keep the state and pass ∂E/∂H, ∂E/∂C through, with
 zero gate gradients. The element-wise work runs as short loops over one or two arrays, which
 LLVM vectorises (``numba_math``).
 
@@ -34,11 +32,10 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import types
 
 from rnnkit.nn import blas, team
 from rnnkit.nn.numba_math import copy_, sigmoid_, tanh_
-from rnnkit.nn.team import rows
+from rnnkit.nn.team import arg, rows
 
 _VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}
 
@@ -149,91 +146,38 @@ def backward(p, P, gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0):
 
 
 @numba.njit(cache=True, nogil=True)
-def _zero(a):
-    for j in range(a.shape[0]):
-        a[j] = 0
+def _forward_frame(pointer, like):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    forward(p, P, arg(s, 0, like), arg(s, 1, like)[0], arg(s, 2, like)[0, 0], arg(s, 3, like)[0],
+            arg(s, 4, like), arg(s, 5, like), arg(s, 6, like), arg(s, 7, like), team.i64(s, 8),
+            team.value(s, 9) != 0)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
-def grads(p, P, X, Hs, dG, W_x, dWx, dWh, db, dX, need_dx):
-    """Thread p's time steps [t0, t1): its shares dWx[p], dWh[p], db[p] (zero if it has no
-    steps) and, if ``need_dx``, ∂E/∂X on those steps (module docstring)."""
-    T, B, D = X.shape
-    G4 = dG.shape[2]
-    H = G4 // 4
-    t0, t1 = rows(p, P, T)
-    n = (t1 - t0) * B  # rows of the flattened (T·B, ·) matrices
-    share_x, share_h, share_b = dWx[p].reshape(-1), dWh[p].reshape(-1), db[p]
-    _zero(share_b)
-    if n == 0:
-        _zero(share_x)
-        _zero(share_h)
-        return
-    g = dG[t0:t1].reshape(-1)  # (n, 4H)
-    previous = blas.set_local_threads(1)
-    blas.gemm(True, False, D, G4, n, X[t0:t1].reshape(-1), D, g, G4, 0.0, share_x, G4)
-    blas.gemm(True, False, H, G4, n, Hs[t0:t1].reshape(-1), H, g, G4, 0.0, share_h, G4)
-    if need_dx:
-        blas.gemm(False, True, n, D, G4, g, G4, W_x.reshape(-1), G4, 0.0, dX[t0:t1].reshape(-1), D)
-    blas.set_local_threads(previous)
-    rows_of_g = g.reshape(n, G4)
-    for r in range(n):
-        row = rows_of_g[r]
-        for j in range(G4):
-            share_b[j] += row[j]
+@numba.njit(cache=True, nogil=True)
+def _backward_frame(pointer, like):
+    s, (p, P) = team.slots_of(pointer), team.me()
+    backward(p, P, arg(s, 0, like), arg(s, 1, like), arg(s, 2, like), arg(s, 3, like),
+             arg(s, 4, like)[0], arg(s, 5, like), arg(s, 6, like), team.i64(s, 7), arg(s, 8, like)[0],
+             team.value(s, 9) != 0)
 
-
-# Entry points for ``team.run``, one per loop and dtype (``entry`` compiles one on first use):
-# each reads its thread's (p, P) and the frame of arguments, then calls the loop.
 
 def _forward_f32(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    forward(p, P, team.f32(s, 0), team.f32(s, 1)[0], team.f32(s, 2)[0, 0], team.f32(s, 3)[0], team.f32(s, 4),
-            team.f32(s, 5), team.f32(s, 6), team.f32(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
+    _forward_frame(pointer, team.F32)
 
 
 def _forward_f64(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    forward(p, P, team.f64(s, 0), team.f64(s, 1)[0], team.f64(s, 2)[0, 0], team.f64(s, 3)[0], team.f64(s, 4),
-            team.f64(s, 5), team.f64(s, 6), team.f64(s, 7), team.i64(s, 8), team.value(s, 9) != 0)
+    _forward_frame(pointer, team.F64)
 
 
 def _backward_f32(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    backward(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3), team.f32(s, 4)[0],
-             team.f32(s, 5), team.f32(s, 6), team.i64(s, 7), team.f32(s, 8)[0], team.value(s, 9) != 0)
+    _backward_frame(pointer, team.F32)
 
 
 def _backward_f64(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    backward(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3), team.f64(s, 4)[0],
-             team.f64(s, 5), team.f64(s, 6), team.i64(s, 7), team.f64(s, 8)[0], team.value(s, 9) != 0)
+    _backward_frame(pointer, team.F64)
 
 
-def _grads_f32(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    grads(p, P, team.f32(s, 0), team.f32(s, 1), team.f32(s, 2), team.f32(s, 3)[0], team.f32(s, 4),
-          team.f32(s, 5), team.f32(s, 6)[0], team.f32(s, 7), team.value(s, 8) != 0)
-
-
-def _grads_f64(pointer):
-    s, (p, P) = team.slots_of(pointer), team.me()
-    grads(p, P, team.f64(s, 0), team.f64(s, 1), team.f64(s, 2), team.f64(s, 3)[0], team.f64(s, 4),
-          team.f64(s, 5), team.f64(s, 6)[0], team.f64(s, 7), team.value(s, 8) != 0)
-
-
-_ENTRY_FUNCTIONS = {("forward", 4): _forward_f32, ("forward", 8): _forward_f64, ("backward", 4): _backward_f32,
-                    ("backward", 8): _backward_f64, ("grads", 4): _grads_f32, ("grads", 8): _grads_f64}
-_entries: dict = {}
-
-
-def entry(loop: str, itemsize: int):
-    """The compiled entry point (a numba ``cfunc``) of loop ``"forward"``, ``"backward"`` or
-    ``"grads"`` for float32 (itemsize 4) or float64 (8) arrays; compiled on first use and
-    cached on disk like the loops. Frames: forward (X, W_x, bias, W_h, Hs, Cs, TC, gates, lens,
-    zero_h0); backward (gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0); grads (X, Hs,
-    dG, W_x, dWx, dWh, db, dX, need_dx)."""
-    key = (loop, itemsize)
-    if key not in _entries:
-        _entries[key] = numba.cfunc(types.void(types.voidptr), cache=True)(_ENTRY_FUNCTIONS[key])
-    return _entries[key]
+# Entry points for ``team.entry``, by (loop, itemsize). Frames: forward (X, W_x, bias, W_h, Hs,
+# Cs, TC, gates, lens, zero_h0); backward (gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0).
+ENTRIES = {("forward", 4): _forward_f32, ("forward", 8): _forward_f64,
+           ("backward", 4): _backward_f32, ("backward", 8): _backward_f64}
