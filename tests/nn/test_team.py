@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.nn import LSTM, blas, team, team_kernels
-from rnnkit.nn.team_kernels import LSTMTeamKernel
+from rnnkit.nn import LSTM, RNN, blas, team, team_kernels
+from rnnkit.nn.team_kernels import LSTMTeamKernel, RNNTeamKernel
+from rnnkit.nn.team_rnn import ACTIVATIONS
 
 pytestmark = pytest.mark.skipif(not (blas.AVAILABLE and team.AVAILABLE),
                                 reason="this torch build exports no MKL GEMM or GNU OpenMP entry")
@@ -62,15 +63,21 @@ def threads(request, monkeypatch):
     return request.param
 
 
-@pytest.mark.parametrize("layers,bi,use_lengths", list(itertools.product([1, 2], [False, True], [False, True])))
-def test_blas_loops_equal_reference(threads, layers, bi, use_lengths):
+LAYERS = [(LSTM, {}), (LSTM, {"bias": False}), (RNN, {}), (RNN, {"nonlinearity": "relu"}),
+          (RNN, {"nonlinearity": "elu", "bias": False})]
+
+
+@pytest.mark.parametrize("case,layers,bi,use_lengths",
+                         list(itertools.product(range(len(LAYERS)), [1, 2], [False, True], [False, True])))
+def test_layer_kernels_equal_reference(threads, case, layers, bi, use_lengths):
     """Outputs, final states, parameter gradients and the initial state's gradient."""
+    cls, kw = LAYERS[case]
     torch.manual_seed(1)
-    ref = LSTM(3, 6, num_layers=layers, bidirectional=bi, backend="reference")
-    fused = LSTM(3, 6, num_layers=layers, bidirectional=bi, backend="fused")
+    ref = cls(3, 6, num_layers=layers, bidirectional=bi, backend="reference", **kw)
+    fused = cls(3, 6, num_layers=layers, bidirectional=bi, backend="fused", **kw)
     fused.load_state_dict(ref.state_dict())
     x = torch.randn(5, 7, 3)
-    assert team_kernels.lstm_threads(x, 6) == threads
+    assert team_kernels.threads_for(x, 4 if cls is LSTM else 1, 6) == threads
     lengths = torch.tensor([7, 2, 5, 1, 6]) if use_lengths else None
     s0 = ref.zero_state(5)
     results = []
@@ -80,11 +87,9 @@ def test_blas_loops_equal_reference(threads, layers, bi, use_lengths):
         out, final = m(x, lengths, state)
         w = torch.randn(out.shape, generator=torch.Generator().manual_seed(9))
         ((out * w).sum() + sum((i + 1) * t.pow(2).sum() for i, t in enumerate(final))).backward()
-        results.append((out, final, [p.grad for p in m.parameters()], [t.grad for t in state]))
+        results.append([out, *final, *(p.grad for p in m.parameters()), *(t.grad for t in state)])
     for got, want in zip(results[1], results[0], strict=True):
-        for a, b in zip(got if isinstance(got, list | tuple) else [got],
-                        want if isinstance(want, list | tuple) else [want], strict=True):
-            torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(got, want, atol=1e-5, rtol=1e-5)
 
 
 def test_blas_loops_from_a_zero_state_skip_nothing_they_need(threads):
@@ -119,3 +124,18 @@ def test_gradcheck_lstm_team_kernel(masked, bias, P):
     inputs = (X, W_x, W_h, h0, c0) + ((b,) if bias else ())
     assert torch.autograd.gradcheck(
         lambda x, wx, wh, h, c, *bb: LSTMTeamKernel.apply(x, wx, bb[0] if bb else None, wh, h, c, mask, P), inputs)
+
+
+@pytest.mark.parametrize("f_name", ACTIVATIONS)
+@pytest.mark.parametrize("P", [1, 3])
+def test_gradcheck_rnn_team_kernel(f_name, P):
+    """float64 hand BPTT of the simple RNN against finite differences, with pads."""
+    g = torch.Generator().manual_seed(4)
+    T, B, D, H = 4, 3, 2, 3
+
+    def rand(*shape, scale=1.0):
+        return (scale * torch.randn(*shape, dtype=torch.float64, generator=g)).requires_grad_()
+    X, W_x, W_h, b, h0 = rand(T, B, D), rand(D, H, scale=0.5), rand(H, H, scale=0.5), rand(H), rand(B, H)
+    mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2, 1]])).unsqueeze(-1)
+    assert torch.autograd.gradcheck(
+        lambda x, wx, bb, wh, h: RNNTeamKernel.apply(x, wx, bb, wh, h, mask, f_name, P), (X, W_x, b, W_h, h0))

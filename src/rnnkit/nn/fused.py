@@ -22,7 +22,7 @@ from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 from rnnkit.nn.masking import reverse_padded, time_mask
 from rnnkit.nn.state import LSTMState, RNNState
-from rnnkit.nn.team_kernels import LSTMTeamKernel, lstm_threads
+from rnnkit.nn.team_kernels import LSTMTeamKernel, RNNTeamKernel, threads_for
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "identity")
 
@@ -63,11 +63,14 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
         x = reverse_padded(x, lengths)
     mask = None if lengths is None else time_mask(lengths, T).t().unsqueeze(-1)  # (T, B, 1)
     W_x, W_h, b = stacked_weights(cell)
-    threads = lstm_threads(x, cell.hidden_size) if isinstance(cell, LSTMCell) else 0
+    threads = _layer_kernel_threads(cell, x)
     if threads:  # the whole layer (projection included) on torch's threads
         X = x.transpose(0, 1).contiguous()  # (T, B, D); free for a lower fused layer's output
-        out, h, c = LSTMTeamKernel.apply(X, W_x, b, W_h, state.h, state.c, mask, threads)
-        return _finish(out, lengths, LSTMState(h, c), reverse)
+        if isinstance(cell, LSTMCell):
+            out, h, c = LSTMTeamKernel.apply(X, W_x, b, W_h, state.h, state.c, mask, threads)
+            return _finish(out, lengths, LSTMState(h, c), reverse)
+        out, h = RNNTeamKernel.apply(X, W_x, b, W_h, state.h, mask, cell.nonlinearity, threads)
+        return _finish(out, lengths, RNNState(h), reverse)
     XW = _project(x, W_x, b)  # (T, B, G·H); bfloat16/float16 under autocast
     W_h = W_h.to(XW.dtype)  # the kernels' out= matmuls bypass autocast: one dtype throughout
     if isinstance(cell, LSTMCell):
@@ -81,6 +84,13 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
         out, h = RNNKernel.apply(XW, W_h, state.h, mask, cell.nonlinearity)
         final = RNNState(h)
     return _finish(out, lengths, final, reverse)
+
+
+def _layer_kernel_threads(cell: nn.Module, x: Tensor) -> int:
+    """Threads for ``team_kernels``' layer kernel of this cell (LSTM, RNN), or 0 (``threads_for``)."""
+    if isinstance(cell, LSTMCell):
+        return threads_for(x, 4, cell.hidden_size)
+    return threads_for(x, 1, cell.hidden_size) if isinstance(cell, RNNCell) else 0
 
 
 def _finish(out: Tensor, lengths: Tensor | None, final, reverse: bool):
