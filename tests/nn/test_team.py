@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from rnnkit.nn import LSTM, RNN, blas, team, team_kernels
-from rnnkit.nn.team_kernels import LSTMTeamKernel, RNNTeamKernel
+from rnnkit.nn import GRU, LSTM, RNN, blas, team, team_kernels
+from rnnkit.nn.team_kernels import GRUTeamKernel, LSTMTeamKernel, RNNTeamKernel
 from rnnkit.nn.team_rnn import ACTIVATIONS
 
 pytestmark = pytest.mark.skipif(not (blas.AVAILABLE and team.AVAILABLE),
@@ -64,7 +64,9 @@ def threads(request, monkeypatch):
 
 
 LAYERS = [(LSTM, {}), (LSTM, {"bias": False}), (RNN, {}), (RNN, {"nonlinearity": "relu"}),
-          (RNN, {"nonlinearity": "elu", "bias": False})]
+          (RNN, {"nonlinearity": "elu", "bias": False}), (GRU, {}), (GRU, {"bias": False}),
+          (GRU, {"reset_after": True}), (GRU, {"reset_after": True, "bias": False})]
+GATES = {LSTM: 4, GRU: 3, RNN: 1}
 
 
 @pytest.mark.parametrize("case,layers,bi,use_lengths",
@@ -77,7 +79,7 @@ def test_layer_kernels_equal_reference(threads, case, layers, bi, use_lengths):
     fused = cls(3, 6, num_layers=layers, bidirectional=bi, backend="fused", **kw)
     fused.load_state_dict(ref.state_dict())
     x = torch.randn(5, 7, 3)
-    assert team_kernels.threads_for(x, 4 if cls is LSTM else 1, 6) == threads
+    assert team_kernels.threads_for(x, GATES[cls], 6) == threads
     lengths = torch.tensor([7, 2, 5, 1, 6]) if use_lengths else None
     s0 = ref.zero_state(5)
     results = []
@@ -139,3 +141,31 @@ def test_gradcheck_rnn_team_kernel(f_name, P):
     mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2, 1]])).unsqueeze(-1)
     assert torch.autograd.gradcheck(
         lambda x, wx, bb, wh, h: RNNTeamKernel.apply(x, wx, bb, wh, h, mask, f_name, P), (X, W_x, b, W_h, h0))
+
+
+@pytest.mark.parametrize("reset_after,bias", [(False, True), (False, False), (True, True), (True, False)])
+@pytest.mark.parametrize("P", [1, 3])
+def test_gradcheck_gru_team_kernel(reset_after, bias, P):
+    """float64 hand BPTT of both GRU variants against finite differences, with pads."""
+    g = torch.Generator().manual_seed(5)
+    T, B, D, H = 4, 3, 2, 3
+
+    def rand(*shape, scale=1.0):
+        return (scale * torch.randn(*shape, dtype=torch.float64, generator=g)).requires_grad_()
+    X, W_x, W_h, h0 = rand(T, B, D), rand(D, 3 * H, scale=0.5), rand(H, 3 * H, scale=0.5), rand(B, H)
+    b, b_hn = rand(3 * H), rand(H)
+    mask = (torch.arange(T).unsqueeze(1) < torch.tensor([[T, 2, 1]])).unsqueeze(-1)
+    extra = ((b, b_hn) if reset_after else (b,)) if bias else ()
+
+    def fn(x, wx, wh, h, *bs):
+        bb, hn = (bs + (None, None))[:2]
+        return GRUTeamKernel.apply(x, wx, bb, wh, hn, h, mask, reset_after, P)
+    assert torch.autograd.gradcheck(fn, (X, W_x, W_h, h0, *extra))
+
+
+def test_h_side_takes_the_named_columns():
+    """Σ_t A_tᵀ dG_t[:, c:c+w], split over 2 threads by time (the lecture GRU's W_hh block)."""
+    g = torch.Generator().manual_seed(6)
+    A, dG = torch.randn(5, 3, 4, generator=g), torch.randn(5, 3, 9, generator=g)
+    want = torch.einsum("tbk,tbw->kw", A, dG[:, :, 6:9])
+    torch.testing.assert_close(team_kernels._h_side(A, dG, 2, 6, 3), want, atol=1e-5, rtol=1e-5)

@@ -22,7 +22,7 @@ from rnnkit.nn.cells import GRUCell, LSTMCell, RNNCell
 from rnnkit.nn.fused_kernels import GRUKernel, LSTMKernel, RNNKernel
 from rnnkit.nn.masking import reverse_padded, time_mask
 from rnnkit.nn.state import LSTMState, RNNState
-from rnnkit.nn.team_kernels import LSTMTeamKernel, RNNTeamKernel, threads_for
+from rnnkit.nn.team_kernels import GRUTeamKernel, LSTMTeamKernel, RNNTeamKernel, threads_for
 
 FUSED_ACTIVATIONS = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "identity")
 
@@ -69,7 +69,10 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
         if isinstance(cell, LSTMCell):
             out, h, c = LSTMTeamKernel.apply(X, W_x, b, W_h, state.h, state.c, mask, threads)
             return _finish(out, lengths, LSTMState(h, c), reverse)
-        out, h = RNNTeamKernel.apply(X, W_x, b, W_h, state.h, mask, cell.nonlinearity, threads)
+        if isinstance(cell, GRUCell):
+            out, h = GRUTeamKernel.apply(X, W_x, b, W_h, cell.b_hn, state.h, mask, cell.reset_after, threads)
+        else:
+            out, h = RNNTeamKernel.apply(X, W_x, b, W_h, state.h, mask, cell.nonlinearity, threads)
         return _finish(out, lengths, RNNState(h), reverse)
     XW = _project(x, W_x, b)  # (T, B, G·H); bfloat16/float16 under autocast
     W_h = W_h.to(XW.dtype)  # the kernels' out= matmuls bypass autocast: one dtype throughout
@@ -87,10 +90,9 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
 
 
 def _layer_kernel_threads(cell: nn.Module, x: Tensor) -> int:
-    """Threads for ``team_kernels``' layer kernel of this cell (LSTM, RNN), or 0 (``threads_for``)."""
-    if isinstance(cell, LSTMCell):
-        return threads_for(x, 4, cell.hidden_size)
-    return threads_for(x, 1, cell.hidden_size) if isinstance(cell, RNNCell) else 0
+    """Threads for ``team_kernels``' layer kernel of this cell, or 0 (``threads_for``)."""
+    gates = 4 if isinstance(cell, LSTMCell) else 3 if isinstance(cell, GRUCell) else 1
+    return threads_for(x, gates, cell.hidden_size)
 
 
 def _finish(out: Tensor, lengths: Tensor | None, final, reverse: bool):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnnkit.nn import blas, team, team_grads, team_lstm, team_rnn
+from rnnkit.nn import blas, team, team_grads, team_gru, team_lstm, team_rnn
 from rnnkit.nn import fused_numba as nb
 
 # Smallest problems for the layer kernels; below, ``fused_numba``'s whole loops are faster (LSTM,
@@ -140,3 +140,57 @@ class RNNTeamKernel(torch.autograd.Function):
         dX, dW_x, db = _x_side(X, dZ, W_x, ctx.needs_input_grad[0], ctx.threads)
         dW_h = _h_side(Hs, dZ, ctx.threads)
         return dX, dW_x, db if ctx.has_bias else None, dW_h, DH[0] if need_dh0 else None, None, None, None
+
+
+class GRUTeamKernel(torch.autograd.Function):
+    """R, Z = σ(·), H̃ = tanh(X_t W_xh + (R⊙H_{t−1}) W_hh + b_h) (lecture) or tanh(X_t W_xh +
+    b_h + R⊙(H_{t−1} W_hh + b_hn)) (``reset_after``); H_t = Z⊙H_{t−1} + (1 − Z)⊙H̃
+    (``team_gru``). W_h (H, 3H) holds W_rz and W_hh side by side; b_hn (H,) or None
+    (``reset_after`` only). Shapes as ``LSTMTeamKernel``'s with 3 gates and no C."""
+
+    @staticmethod
+    def forward(ctx, X: Tensor, W_x: Tensor, b: Tensor | None, W_h: Tensor, b_hn: Tensor | None, h0: Tensor,
+                mask: Tensor | None, reset_after: bool, threads: int):
+        T, B, _ = X.shape
+        H = W_h.shape[0]
+        Hs, gates = X.new_empty(T + 1, B, H), X.new_empty(T, B, 3 * H)  # H_0..H_T; R Z H̃
+        aux = X.new_empty(T, B, 3 * H if reset_after else H)  # H_{t−1} W_h (+ b_hn), or R⊙H_{t−1}
+        Hs[0] = h0
+        lens, zero_h0 = nb.lengths_of(mask, B, T), not bool(h0.any())
+        bias = b.detach() if b is not None else W_h.new_zeros(3 * H)
+        arrays = (X.numpy(), nb.np_of(W_x), nb.np_of(bias))
+        if reset_after:
+            hn = b_hn.detach() if b_hn is not None else W_h.new_zeros(H)
+            team.run(team.entry(team_gru.ENTRIES, ("forward_torch", X.element_size())), threads, *arrays,
+                     nb.np_of(W_h), nb.np_of(hn), Hs.numpy(), gates.numpy(), aux.numpy(), lens, zero_h0)
+        else:
+            team.run(team.entry(team_gru.ENTRIES, ("forward_lecture", X.element_size())), threads, *arrays,
+                     nb.np_of(W_h[:, :2 * H]), nb.np_of(W_h[:, 2 * H:]), Hs.numpy(), gates.numpy(), aux.numpy(),
+                     lens, zero_h0)
+        ctx.threads, ctx.lens, ctx.reset_after = threads, lens, reset_after
+        ctx.has_bias, ctx.has_b_hn = b is not None, b_hn is not None
+        ctx.save_for_backward(X, W_x, W_h, Hs, gates, aux, mask)
+        return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[-1].clone()
+
+    @staticmethod
+    def backward(ctx, d_out: Tensor, d_hT: Tensor):
+        X, W_x, W_h, Hs, gates, aux, mask = ctx.saved_tensors
+        H, P, size = W_h.shape[0], ctx.threads, X.element_size()
+        d_out, DH = _start_backward(d_out, d_hT, mask)
+        dG, need_dh0 = torch.empty_like(gates), ctx.needs_input_grad[5]
+        if ctx.reset_after:
+            dGh = torch.empty_like(gates)  # ∂E/∂(H_{t−1} W_h + b_hn)
+            team.run(team.entry(team_gru.ENTRIES, ("backward_torch", size)), P, gates.numpy(), aux.numpy(), Hs.numpy(),
+                     DH.numpy(), d_out.numpy(), dG.numpy(), dGh.numpy(), ctx.lens, nb.np_of(W_h), need_dh0)
+            dW_h = _h_side(Hs, dGh, P)
+            db_hn = dGh[:, :, 2 * H:].sum((0, 1)) if ctx.has_b_hn else None
+        else:
+            d_rh = X.new_empty(X.shape[1], H)  # scratch: ∂E/∂(R⊙H_{t−1}) of one step
+            team.run(team.entry(team_gru.ENTRIES, ("backward_lecture", size)), P, gates.numpy(), Hs.numpy(),
+                     DH.numpy(), d_out.numpy(), dG.numpy(), d_rh.numpy(), ctx.lens, nb.np_of(W_h[:, :2 * H]),
+                     nb.np_of(W_h[:, 2 * H:]), need_dh0)
+            dW_h = torch.cat([_h_side(Hs, dG, P, 0, 2 * H), _h_side(aux, dG, P, 2 * H, H)], 1)  # [W_rz, W_hh]
+            db_hn = None
+        dX, dW_x, db = _x_side(X, dG, W_x, ctx.needs_input_grad[0], P)
+        return (dX, dW_x, db if ctx.has_bias else None, dW_h, db_hn, DH[0] if need_dh0 else None,
+                None, None, None)
