@@ -229,21 +229,44 @@ def test_auto_gru_training_dispatch_by_batch(monkeypatch, torch_kernels, torch_c
     assert bool(torch_calls) == want_torch
 
 
+@pytest.fixture
+def no_layer_kernels(monkeypatch):
+    """``auto`` as on a torch build without MKL or GNU OpenMP (no ``team_kernels``)."""
+    from rnnkit.nn import layers
+
+    monkeypatch.setattr(layers, "threads_for", lambda *a: 0)
+
+
 @pytest.mark.parametrize("cls,kw,B,H,grad,want_torch", [
     (LSTM, {}, 1, 64, True, False), (LSTM, {}, 4, 32, False, False), (LSTM, {}, 8, 32, True, True),
     (LSTM, {}, 1, 128, True, True), (GRU, {"reset_after": True}, 16, 64, False, False),
     (GRU, {"reset_after": True}, 32, 128, False, True), (RNN, {}, 4, 256, False, False),
     (RNN, {}, 64, 128, False, True)])
-def test_auto_small_problems_run_the_compiled_loops(torch_calls, cls, kw, B, H, grad, want_torch):
+def test_auto_small_problems_run_the_compiled_loops(no_layer_kernels, torch_calls, cls, kw, B, H, grad, want_torch):
     """On CPU, ``auto`` sends small problems to the fused path (its compiled whole loops),
-    larger ones to torch's kernel; the thresholds are the ones BENCHMARKS.md measured."""
+    larger ones (without the layer kernels) to torch's kernel; the thresholds are the ones
+    BENCHMARKS.md measured."""
     layer = cls(3, H, **kw)
     with torch.set_grad_enabled(grad):
         layer(torch.randn(B, 2, 3))
     assert bool(torch_calls) == want_torch
 
 
-@pytest.mark.skipif(team_kernels.lstm_threads(torch.randn(64, 2, 3), 128) != 2,
+@pytest.mark.skipif(team_kernels.threads_for(torch.randn(64, 2, 3), 3, 128) != 2,
+                    reason="needs 2 threads and torch's MKL / GNU OpenMP")
+@pytest.mark.parametrize("cls,kw,B,H,grad,lengths", [
+    (GRU, {"reset_after": True}, 32, 128, False, None), (GRU, {}, 8, 128, True, None), (RNN, {}, 64, 128, False, None),
+    (RNN, {"nonlinearity": "relu"}, 8, 128, True, [2] * 4 + [1] * 4)])
+def test_auto_runs_gru_and_rnn_layer_kernels(torch_calls, cls, kw, B, H, grad, lengths):
+    """GRU and RNN layers that the layer kernels take run them under ``auto``, in training and
+    (with ≤ 5% padding) inference; training with more padding runs the fused path too."""
+    layer = cls(3, H, **kw)
+    with torch.set_grad_enabled(grad):
+        layer(torch.randn(B, 2, 3), None if lengths is None else torch.tensor(lengths))
+    assert not torch_calls
+
+
+@pytest.mark.skipif(team_kernels.threads_for(torch.randn(64, 2, 3), 4, 128) != 2,
                     reason="needs 2 threads and torch's MKL / GNU OpenMP")
 @pytest.mark.parametrize("grad,B,H,lengths,want_torch", [
     (True, 32, 128, None, False), (True, 32, 128, [2] * 31 + [1], False), (True, 32, 128, [2] * 16 + [1] * 16, True),
@@ -261,9 +284,10 @@ def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, B, H, lengt
 
 @pytest.mark.skipif(step_matmul._LINEAR is None, reason="this torch build has no oneDNN linear op")
 @pytest.mark.parametrize("cls,B,H,want_torch", [(GRU, 64, 512, False), (GRU, 64, 256, True), (RNN, 64, 512, True)])
-def test_auto_inference_of_large_grus_runs_fused(torch_calls, cls, B, H, want_torch):
-    """In inference, ``auto`` runs a GRU whose steps go to oneDNN (B·H·3H ≥ 2²⁵) on the fused
-    path, which beats torch's GRU there; smaller GRUs and RNNs run torch's kernel."""
+def test_auto_inference_of_large_grus_runs_fused(no_layer_kernels, torch_calls, cls, B, H, want_torch):
+    """Without the layer kernels, ``auto`` runs in inference a GRU whose steps go to oneDNN
+    (B·H·3H ≥ 2²⁵) on the fused path, which beats torch's GRU there; smaller GRUs and RNNs run
+    torch's kernel."""
     layer = cls(3, H, reset_after=True) if cls is GRU else cls(3, H)
     with torch.no_grad():
         layer(torch.randn(B, 2, 3))

@@ -91,8 +91,7 @@ def run_fused(cell: nn.Module, x: Tensor, lengths: Tensor | None, state, reverse
 
 def _layer_kernel_threads(cell: nn.Module, x: Tensor) -> int:
     """Threads for ``team_kernels``' layer kernel of this cell, or 0 (``threads_for``)."""
-    gates = 4 if isinstance(cell, LSTMCell) else 3 if isinstance(cell, GRUCell) else 1
-    return threads_for(x, gates, cell.hidden_size)
+    return threads_for(x, len(cell.gates), cell.hidden_size)
 
 
 def _finish(out: Tensor, lengths: Tensor | None, final, reverse: bool):

@@ -41,7 +41,7 @@ from rnnkit.nn.masking import check_lengths
 from rnnkit.nn.recurrent import Bidirectional, Recurrent
 from rnnkit.nn.state import LSTMState, RNNState
 from rnnkit.nn.step_matmul import uses_onednn
-from rnnkit.nn.team_kernels import lstm_threads
+from rnnkit.nn.team_kernels import threads_for
 from rnnkit.nn.torch_dispatch import forward_torch, torch_compatible
 
 BACKENDS = ("auto", "reference", "fused")
@@ -115,22 +115,21 @@ class RecurrentLayer(nn.Module):
     def _use_torch_kernel(self, x: Tensor, lengths: Tensor | None) -> bool:
         """``auto``: torch's kernel where it is the faster one (BENCHMARKS.md). On CUDA always
         (cuDNN). On CPU, small problems (``_compiled_loop_wins``) run the fused path's compiled
-        whole loops; LSTM training runs the fused path's layer kernel on torch's threads
-        where it wins (``_layer_kernel_wins``); otherwise LSTM layers, and GRU/RNN layers in
-        inference, run torch's (except GRUs whose steps run on oneDNN,
-        ``step_matmul.uses_onednn``: the fused path); GRU training with a large batch (B > 64
-        or B·H > 16384) does too unless ``rnnkit.allocator`` keeps freed memory: with glibc's
-        defaults the fused kernel's large buffers are page-faulted in on every call, and
-        torch's GRU is then faster there."""
+        whole loops, and larger ones its layer kernels on torch's threads where those win
+        (``_layer_kernel_wins``). Where neither applies, LSTM layers run torch's kernel, and
+        GRU/RNN layers too in inference (except GRUs whose steps run on oneDNN in the fused
+        path, ``step_matmul.uses_onednn``); GRU training with a large batch (B > 64 or B·H >
+        16384) does too unless ``rnnkit.allocator`` keeps freed memory: with glibc's defaults
+        the fused kernel's torch-operator loop page-faults its large buffers in on every call."""
         if self.backend != "auto" or not torch_compatible(self) or any(
                 loop.recorded is not None for loop in self.modules() if isinstance(loop, Recurrent)):
             return False
         if x.device.type == "cuda":
             return True
-        if self._compiled_loop_wins(x):
+        if self._compiled_loop_wins(x) or self._layer_kernel_wins(x, lengths):
             return False
         if isinstance(self, LSTM):
-            return not self._layer_kernel_wins(x, lengths)
+            return True
         if not torch.is_grad_enabled():  # a large GRU's steps on oneDNN beat torch's GRU
             return not (isinstance(self, GRU) and uses_onednn(x, x.shape[0], self.hidden_size, 3 * self.hidden_size))
         batch = x.shape[0]
@@ -138,13 +137,18 @@ class RecurrentLayer(nn.Module):
                 and (batch > 64 or batch * self.hidden_size > 16384))
 
     def _layer_kernel_wins(self, x: Tensor, lengths: Tensor | None) -> bool:
-        """Whether the fused LSTM layer kernel (``team_kernels``) beats torch's CPU kernel here:
-        in training, with at most ``AUTO_MAX_PADDING`` padding, and with at least
-        ``AUTO_TEAM_MIN_ROWS`` sequences per thread when H > 64 (fewer rows make each thread's
-        matmuls slow; measured in BENCHMARKS.md)."""
-        P, H = lstm_threads(x, self.hidden_size), self.hidden_size
-        return (P > 0 and self._needs_backward(x) and _padding(lengths, x.shape[1]) <= AUTO_MAX_PADDING
-                and (H <= 64 or x.shape[0] >= AUTO_TEAM_MIN_ROWS * P))
+        """Whether the fused path's layer kernel (``team_kernels``) runs here and beats torch's
+        CPU kernel: with at most ``AUTO_MAX_PADDING`` padding (torch's kernel skips padded
+        steps); for GRU and RNN layers then always, in training and inference; for LSTM layers
+        in training only, with at least ``AUTO_TEAM_MIN_ROWS`` sequences per thread when H > 64
+        (fewer rows make each thread's matmuls slow). Measured in BENCHMARKS.md."""
+        H = self.hidden_size
+        P = threads_for(x, len(self.cell(0).gates), H)
+        if P == 0 or _padding(lengths, x.shape[1]) > AUTO_MAX_PADDING:
+            return False
+        if not isinstance(self, LSTM):
+            return True
+        return self._needs_backward(x) and (H <= 64 or x.shape[0] >= AUTO_TEAM_MIN_ROWS * P)
 
     def _needs_backward(self, x: Tensor) -> bool:
         """Whether this call records a graph to back-propagate through (training)."""

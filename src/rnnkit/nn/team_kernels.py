@@ -42,11 +42,6 @@ def threads_for(x: Tensor, G: int, H: int) -> int:
     return team.size(B)
 
 
-def lstm_threads(x: Tensor, H: int) -> int:
-    """Threads for ``LSTMTeamKernel`` (``threads_for`` with 4 gates)."""
-    return threads_for(x, 4, H)
-
-
 def _x_side(X: Tensor, dGx: Tensor, W_x: Tensor, need_dx: bool, P: int):
     """``team_grads.x_side`` on P threads: (∂E/∂X or None, ∂E/∂W_x, ∂E/∂b)."""
     D, Gx = X.shape[2], dGx.shape[2]
