@@ -169,3 +169,14 @@ def test_h_side_takes_the_named_columns():
     A, dG = torch.randn(5, 3, 4, generator=g), torch.randn(5, 3, 9, generator=g)
     want = torch.einsum("tbk,tbw->kw", A, dG[:, :, 6:9])
     torch.testing.assert_close(team_kernels._h_side(A, dG, 2, 6, 3), want, atol=1e-5, rtol=1e-5)
+
+
+def test_a_second_derivative_is_refused(threads):
+    """The hand BPTT is not itself differentiable: a gradient penalty (double backward) raises
+    instead of silently treating the first gradient as a constant."""
+    layer = LSTM(3, 4, backend="fused")
+    x = torch.randn(2, 3, 3, requires_grad=True)
+    out, _ = layer(x)
+    (g,) = torch.autograd.grad(out.pow(2).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        g.pow(2).sum().backward()

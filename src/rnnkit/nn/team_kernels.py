@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnnkit.nn import blas, team, team_grads, team_gru, team_lstm, team_rnn
 from rnnkit.nn import fused_numba as nb
@@ -93,6 +94,7 @@ class LSTMTeamKernel(torch.autograd.Function):
         return out, Hs[-1].clone(), Cs[-1].clone()
 
     @staticmethod
+    @once_differentiable  # the BPTT runs in compiled code: no graph for a second derivative
     def backward(ctx, d_out: Tensor, d_hT: Tensor, d_cT: Tensor):
         X, W_x, W_h, Hs, Cs, TC, gates, mask = ctx.saved_tensors
         d_out, DH = _start_backward(d_out, d_hT, mask)
@@ -126,6 +128,7 @@ class RNNTeamKernel(torch.autograd.Function):
         return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[-1].clone()
 
     @staticmethod
+    @once_differentiable  # the BPTT runs in compiled code: no graph for a second derivative
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         X, W_x, W_h, Hs, mask = ctx.saved_tensors
         d_out, DH = _start_backward(d_out, d_hT, mask)
@@ -168,6 +171,7 @@ class GRUTeamKernel(torch.autograd.Function):
         return (Hs[1:] if mask is None else Hs[1:] * mask), Hs[-1].clone()
 
     @staticmethod
+    @once_differentiable  # the BPTT runs in compiled code: no graph for a second derivative
     def backward(ctx, d_out: Tensor, d_hT: Tensor):
         X, W_x, W_h, Hs, gates, aux, mask = ctx.saved_tensors
         H, P, size = W_h.shape[0], ctx.threads, X.element_size()
