@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rnnkit.nn.numba_math import add_mat_mat, copy_, sigmoid_, tanh_
+from rnnkit.nn.numba_math import (
+    add_mat_mat,
+    copy_,
+    sigmoid_,
+    sigmoid_add_,
+    tanh_,
+    tanh_add_,
+    tanh_into,
+)
 
 
 def _exact(name: str, x: np.ndarray) -> np.ndarray:
@@ -27,6 +35,20 @@ def test_float64_activations_are_libm(name, fn):
     got = x.copy()
     fn(got)
     assert np.abs(got - _exact(name, x)).max() < 1e-15
+
+
+@pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-7), (np.float64, 1e-15)])
+def test_fused_bias_and_out_of_place_forms_equal_the_plain_ones(dtype, tol):
+    """σ(x + b) and tanh(x + b) in place, and dst = tanh(src), against float64 numpy."""
+    rng = np.random.default_rng(1)
+    x, b = (rng.standard_normal(1000) * 6).astype(dtype), rng.standard_normal(1000).astype(dtype)
+    s, t, d = x.copy(), x.copy(), np.empty_like(x)
+    sigmoid_add_(s, b)
+    tanh_add_(t, b)
+    tanh_into(d, x)
+    z = x.astype(np.float64) + b.astype(np.float64) if dtype == np.float64 else (x + b).astype(np.float64)
+    assert np.abs(s - _exact("sigmoid", z)).max() < tol and np.abs(t - _exact("tanh", z)).max() < tol
+    assert np.abs(d - _exact("tanh", x)).max() < tol
 
 
 def test_extreme_inputs_saturate_and_nan_propagates():

@@ -33,7 +33,7 @@ _LOG2E, _LN2_HI, _LN2_LO = _f(1.44269504088896341), _f(0.693359375), _f(-2.12194
 _P0, _P1, _P2, _P3, _P4, _P5 = (_f(v) for v in (1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3,
                                                 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1))
 _X_MAX, _X_MIN = _f(88.3762626647949), _f(-87.3365447504019)
-_VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}  # see the module docstring
+VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}  # compile options: see the module docstring
 
 
 @intrinsic
@@ -44,7 +44,7 @@ def _bits_to_f32(typingctx, bits):
     return types.float32(types.int32), codegen
 
 
-@numba.njit(inline="always", **_VECTOR)
+@numba.njit(inline="always", **VECTOR)
 def _expf(v):
     """eᵛ for a float32 v, clamped to [−87.3, 88.4] (NaN stays NaN)."""
     v = _X_MIN if v < _X_MIN else v
@@ -55,7 +55,7 @@ def _expf(v):
     return p * _bits_to_f32((np.int32(k) + np.int32(127)) << np.int32(23))  # p · 2ᵏ
 
 
-@numba.njit(cache=True, **_VECTOR)
+@numba.njit(cache=True, **VECTOR)
 def sigmoid_(x):
     """x ← σ(x) in place (1-D)."""
     if x.itemsize == 4:
@@ -66,7 +66,7 @@ def sigmoid_(x):
             x[j] = 1.0 / (1.0 + math.exp(-x[j]))
 
 
-@numba.njit(cache=True, **_VECTOR)
+@numba.njit(cache=True, **VECTOR)
 def tanh_(x):
     """x ← tanh(x) in place (1-D)."""
     if x.itemsize == 4:
@@ -75,6 +75,39 @@ def tanh_(x):
     else:
         for j in range(x.shape[0]):
             x[j] = math.tanh(x[j])
+
+
+@numba.njit(cache=True, **VECTOR)
+def sigmoid_add_(x, b):
+    """x ← σ(x + b) in place (1-D, b as long as x): a bias added in the same pass."""
+    if x.itemsize == 4:
+        for j in range(x.shape[0]):
+            x[j] = _f(1.0) / (_f(1.0) + _expf(-(x[j] + b[j])))
+    else:
+        for j in range(x.shape[0]):
+            x[j] = 1.0 / (1.0 + math.exp(-(x[j] + b[j])))
+
+
+@numba.njit(cache=True, **VECTOR)
+def tanh_add_(x, b):
+    """x ← tanh(x + b) in place (1-D, b as long as x)."""
+    if x.itemsize == 4:
+        for j in range(x.shape[0]):
+            x[j] = _f(2.0) / (_f(1.0) + _expf(_f(-2.0) * (x[j] + b[j]))) - _f(1.0)
+    else:
+        for j in range(x.shape[0]):
+            x[j] = math.tanh(x[j] + b[j])
+
+
+@numba.njit(cache=True, **VECTOR)
+def tanh_into(dst, src):
+    """dst ← tanh(src) (1-D, same length)."""
+    if dst.itemsize == 4:
+        for j in range(dst.shape[0]):
+            dst[j] = _f(2.0) / (_f(1.0) + _expf(_f(-2.0) * src[j])) - _f(1.0)
+    else:
+        for j in range(dst.shape[0]):
+            dst[j] = math.tanh(src[j])
 
 
 @numba.njit(cache=True)

@@ -37,36 +37,20 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
-from rnnkit.nn.numba_math import copy_, sigmoid_, tanh_
+from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_
 from rnnkit.nn.team import arg, rows
 
-_VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}
 
-
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _update(g, h_prev, h):
-    """H̃ = tanh(g's H̃ block) in place, then h = Z⊙h_prev + (1 − Z)⊙H̃ (one sequence)."""
+    """h = Z⊙h_prev + (1 − Z)⊙H̃ from g's Z and (activated) H̃ blocks (one sequence)."""
     H = h.shape[0]
-    tanh_(g[2 * H:])
     for j in range(H):
         n = g[2 * H + j]
         h[j] = n + g[H + j] * (h_prev[j] - n)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
-def _rz(g, bias, hw, with_hw):
-    """R, Z = σ(g + b (+ hw if ``with_hw``)) over the first 2H of g's 3H columns, in place."""
-    n = g.shape[0] * 2 // 3
-    if with_hw:
-        for j in range(n):
-            g[j] += bias[j] + hw[j]
-    else:
-        for j in range(n):
-            g[j] += bias[j]
-    sigmoid_(g[:n])
-
-
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def forward_lecture(p, P, X, W_x, bias, W_rz, W_hh, Hs, gates, aux, lens, zero_h0):
     """Thread p's sequences through the lecture GRU's forward loop (module docstring)."""
     T, B, D = X.shape
@@ -83,16 +67,15 @@ def forward_lecture(p, P, X, W_x, bias, W_rz, W_hh, Hs, gates, aux, lens, zero_h
         if not first:
             blas.gemm(False, False, M, 2 * H, H, Hs[t, b0:].reshape(-1), H, W_rz.reshape(-1), 2 * H, 1.0, g, G3)
         for b in range(b0, b1):
-            _rz(gates[t, b], bias, gates[t, b], False)
-            a, h_prev = aux[t, b], Hs[t, b]
+            row, a, h_prev = gates[t, b], aux[t, b], Hs[t, b]
+            sigmoid_add_(row[:2 * H], bias[:2 * H])  # R Z
             for j in range(H):
-                a[j] = gates[t, b, j] * h_prev[j]  # R⊙H_{t−1}
+                a[j] = row[j] * h_prev[j]  # R⊙H_{t−1}
         if not first:
             blas.gemm(False, False, M, H, H, aux[t, b0:].reshape(-1), H, W_hh.reshape(-1), H, 1.0, g[2 * H:], G3)
         for b in range(b0, b1):
             row = gates[t, b]
-            for j in range(H):
-                row[2 * H + j] += bias[2 * H + j]
+            tanh_add_(row[2 * H:], bias[2 * H:])  # H̃
             if t >= lens[b]:  # padded step: keep the state
                 copy_(Hs[t + 1, b], Hs[t, b])
             else:
@@ -100,7 +83,7 @@ def forward_lecture(p, P, X, W_x, bias, W_rz, W_hh, Hs, gates, aux, lens, zero_h
     blas.set_local_threads(previous)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def forward_torch(p, P, X, W_x, bias, W_h, b_hn, Hs, gates, HW, lens, zero_h0):
     """Thread p's sequences through the ``reset_after`` GRU's forward loop (module docstring)."""
     T, B, D = X.shape
@@ -123,9 +106,12 @@ def forward_torch(p, P, X, W_x, bias, W_h, b_hn, Hs, gates, HW, lens, zero_h0):
             g, r_hw = gates[t, b], HW[t, b]
             for j in range(H):
                 r_hw[2 * H + j] += b_hn[j]
-            _rz(g, bias, r_hw, True)
+            for j in range(2 * H):
+                g[j] += r_hw[j]
+            sigmoid_add_(g[:2 * H], bias[:2 * H])  # R Z
             for j in range(H):
-                g[2 * H + j] += bias[2 * H + j] + g[j] * r_hw[2 * H + j]
+                g[2 * H + j] += g[j] * r_hw[2 * H + j]
+            tanh_add_(g[2 * H:], bias[2 * H:])  # H̃
             if t >= lens[b]:
                 copy_(Hs[t + 1, b], Hs[t, b])
             else:
@@ -133,7 +119,7 @@ def forward_torch(p, P, X, W_x, bias, W_h, b_hn, Hs, gates, HW, lens, zero_h0):
     blas.set_local_threads(previous)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _start_row(t, b, DH, d_out, d, lens):
     """Row b of step t: sets ∂E/∂H_{t−1}'s row to ∂E/∂out_{t−1} (0 at t = 0); at a padded
     step zeroes d and passes ∂E/∂H_t through; returns whether the step is padded."""
@@ -152,7 +138,7 @@ def _start_row(t, b, DH, d_out, d, lens):
     return True
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _z_and_candidate(g, h_prev, dh, d, dst, one):
     """dZ and dH̃ into d's Z and H̃ blocks, ∂E/∂H_t Z into dst (one valid sequence)."""
     H = dh.shape[0]
@@ -163,7 +149,7 @@ def _z_and_candidate(g, h_prev, dh, d, dst, one):
         dst[j] += dh[j] * z
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def backward_lecture(p, P, gates, Hs, DH, d_out, dG, d_rh, lens, W_rz, W_hh, need_dh0):
     """Thread p's sequences through the lecture GRU's BPTT loop, T−1 down to 0; d_rh (B, H)
     is scratch for ∂E/∂(R⊙H_{t−1}). DH as in ``team_lstm.backward``."""
@@ -192,7 +178,7 @@ def backward_lecture(p, P, gates, Hs, DH, d_out, dG, d_rh, lens, W_rz, W_hh, nee
     blas.set_local_threads(previous)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def backward_torch(p, P, gates, HW, Hs, DH, d_out, dG, dGh, lens, W_h, need_dh0):
     """Thread p's sequences through the ``reset_after`` GRU's BPTT loop, T−1 down to 0."""
     T, B, G3 = gates.shape

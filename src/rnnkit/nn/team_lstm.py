@@ -34,30 +34,26 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
-from rnnkit.nn.numba_math import copy_, sigmoid_, tanh_
+from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_, tanh_into
 from rnnkit.nn.team import arg, rows
 
-_VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}
 
-
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _forward_row(g, bias, c_prev, c, tc, h):
     """One sequence: g (4H,) holds X_t W_x + H_{t−1} W_h; adds the bias and activates it
-    into I F O C̃; then C = F⊙C_prev + I⊙C̃, tanh(C), H = O⊙tanh(C) (H,)."""
+    into I F O C̃; then C = F⊙C_prev + I⊙C̃, tanh(C), H = O⊙tanh(C) (H,). Each loop reads
+    or writes few arrays, so that LLVM vectorises it."""
     H = c.shape[0]
-    for j in range(4 * H):
-        g[j] += bias[j]
-    sigmoid_(g[:3 * H])
-    tanh_(g[3 * H:])
+    sigmoid_add_(g[:3 * H], bias[:3 * H])
+    tanh_add_(g[3 * H:], bias[3 * H:])
     for j in range(H):
         c[j] = g[H + j] * c_prev[j] + g[j] * g[3 * H + j]
-    copy_(tc, c)
-    tanh_(tc)
+    tanh_into(tc, c)
     for j in range(H):
         h[j] = g[2 * H + j] * tc[j]
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def forward(p, P, X, W_x, bias, W_h, Hs, Cs, TC, gates, lens, zero_h0):
     """Thread p's sequences through the forward loop (module docstring)."""
     T, B, D = X.shape
@@ -81,7 +77,7 @@ def forward(p, P, X, W_x, bias, W_h, Hs, Cs, TC, gates, lens, zero_h0):
     blas.set_local_threads(previous)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _backward_row(g, tc, c_prev, dh, dc, d, one):
     """One sequence at a valid step: from g (4H,) = I F O C̃, tc = tanh(C_t), c_prev = C_{t−1},
     dh = ∂E/∂H_t and dc = ∂E/∂C_t (H,), write d (4H,) = ∂E/∂(pre-activations) and turn dc
@@ -105,7 +101,7 @@ def _backward_row(g, tc, c_prev, dh, dc, d, one):
         dc[j] *= g[H + j]
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _backward_step_rows(t, b0, b1, gates, Cs, TC, DH, dc, d_out, dG, lens, one):
     """Step t's element-wise part for sequences [b0, b1); also starts ∂E/∂H_{t−1} (slot
     t % 2) as ∂E/∂out_{t−1} (+ ∂E/∂H_t passed through at pads)."""
@@ -125,7 +121,7 @@ def _backward_step_rows(t, b0, b1, gates, Cs, TC, DH, dc, d_out, dG, lens, one):
             _backward_row(gates[t, b], TC[t, b], Cs[t, b], dh, dc[b], d, one)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def backward(p, P, gates, Cs, TC, DH, dc, d_out, dG, lens, W_h, need_dh0):
     """Thread p's sequences through the BPTT loop, T−1 down to 0 (module docstring).
     DH[1 − (T−1) % 2] holds ∂E/∂H_{T−1} on entry, DH[0] ∂E/∂H_0 on exit (without the last

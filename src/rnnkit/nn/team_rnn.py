@@ -24,34 +24,34 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
-from rnnkit.nn.numba_math import copy_, sigmoid_, tanh_
+from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_
 from rnnkit.nn.team import arg, rows
 
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "leaky_relu", "elu", "identity")  # leaky slope 0.1
-_VECTOR = {"error_model": "numpy", "fastmath": {"contract"}}
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _activate(z, bias, act):
     """z ← f(z + b) in place (one sequence's row)."""
-    for j in range(z.shape[0]):
-        z[j] += bias[j]
+    H = z.shape[0]
     if act == 0:
-        tanh_(z)
+        tanh_add_(z, bias)
     elif act == 2:
-        sigmoid_(z)
-    elif act != 5:
-        for j in range(z.shape[0]):
-            v = z[j]
+        sigmoid_add_(z, bias)
+    else:
+        for j in range(H):
+            v = z[j] + bias[j]
             if act == 1:
                 z[j] = max(v, 0)
             elif act == 3:
                 z[j] = v if v > 0 else 0.1 * v
-            else:  # elu
+            elif act == 4:
                 z[j] = v if v > 0 else np.expm1(v)
+            else:  # identity
+                z[j] = v
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def _derivative(dz, h, dh, act, one):
     """dz = dh ⊙ f′ (one row), f′ expressed through the output h = f(z); ``one`` is 1 in
     the arrays' dtype (keeps float32 arithmetic in float32)."""
@@ -75,7 +75,7 @@ def _derivative(dz, h, dh, act, one):
                 dz[j] = dh[j] if v > 0 else dh[j] * (v + one)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def forward(p, P, X, W_x, bias, W_h, Hs, lens, act, zero_h0):
     """Thread p's sequences through the forward loop (module docstring)."""
     T, B, D = X.shape
@@ -97,7 +97,7 @@ def forward(p, P, X, W_x, bias, W_h, Hs, lens, act, zero_h0):
     blas.set_local_threads(previous)
 
 
-@numba.njit(cache=True, nogil=True, **_VECTOR)
+@numba.njit(cache=True, nogil=True, **VECTOR)
 def backward(p, P, Hs, DH, d_out, dZ, lens, W_h, act, need_dh0):
     """Thread p's sequences through the BPTT loop, T−1 down to 0. DH[1 − (T−1) % 2] holds
     ∂E/∂H_{T−1} on entry, DH[0] ∂E/∂H_0 on exit (without the last matmul unless
