@@ -268,17 +268,21 @@ def test_auto_runs_gru_and_rnn_layer_kernels(torch_calls, cls, kw, B, H, grad, l
 
 @pytest.mark.skipif(team_kernels.threads_for(torch.randn(64, 2, 3), 4, 128) != 2,
                     reason="needs 2 threads and torch's MKL / GNU OpenMP")
-@pytest.mark.parametrize("grad,B,H,lengths,want_torch", [
-    (True, 32, 128, None, False), (True, 32, 128, [2] * 31 + [1], False), (True, 32, 128, [2] * 16 + [1] * 16, True),
-    (False, 32, 128, None, True), (True, 16, 128, None, True), (True, 8, 64, None, False), (True, 8, 32, None, True)])
-def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, B, H, lengths, want_torch):
-    """On CPU with 2 threads, ``auto`` trains an LSTM with the fused layer kernel
-    (``team_kernels``) unless more than 5% of the steps are padding (2% and 25% here) or a
-    thread would get fewer than 16 sequences at H > 64 (but 4 are enough at H = 64); in
-    inference it runs torch's kernel; (8, 32) is too small for the layer kernel."""
-    layer = LSTM(3, H)
+@pytest.mark.parametrize("grad,B,H,lengths,x_grad,layers,want_torch", [
+    (True, 32, 128, None, False, 1, False), (True, 32, 128, [2] * 31 + [1], False, 1, False),
+    (True, 32, 128, [2] * 16 + [1] * 16, False, 1, True), (False, 32, 128, None, False, 1, True),
+    (True, 16, 128, None, False, 1, True), (True, 8, 64, None, False, 1, False), (True, 8, 32, None, False, 1, True),
+    (True, 32, 128, None, True, 1, True), (True, 32, 128, None, False, 2, False), (True, 32, 128, None, False, 3, True)])
+def test_auto_lstm_training_runs_the_layer_kernel(torch_calls, grad, B, H, lengths, x_grad, layers, want_torch):
+    """On CPU with 2 threads, ``auto`` trains an LSTM of 1 or 2 layers on an input without a
+    gradient with the fused layer kernel (``team_kernels``), unless more than 5% of the steps
+    are padding (2% and 25% here) or a thread would get fewer than 16 sequences at H > 64 (but
+    4 are enough at H = 64); in inference, for 3 layers or for an input that needs a gradient it
+    runs torch's kernel; (8, 32) is too small for the layer kernel."""
+    layer = LSTM(3, H, num_layers=layers)
+    x = torch.randn(B, 2, 3, requires_grad=x_grad)
     with torch.set_grad_enabled(grad):
-        layer(torch.randn(B, 2, 3), None if lengths is None else torch.tensor(lengths))
+        layer(x, None if lengths is None else torch.tensor(lengths))
     assert bool(torch_calls) == want_torch
 
 

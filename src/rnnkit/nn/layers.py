@@ -18,8 +18,9 @@ by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses th
 back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels`` (an LSTM on CPU:
 the whole layer as compiled loops on torch's threads, ``rnnkit.nn.team_kernels``); ``"auto"``
 (default) picks the fastest correct path measured on CPU: the fused path's compiled whole
-loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵), and for
-LSTM training with at most 5% padding and (if H > 64) 16 sequences per thread; else torch's own kernel (``rnnkit.nn.torch_dispatch``,
+loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵); its
+layer kernels for larger GRU and RNN layers, and for training 1- or 2-layer LSTMs on an
+input that needs no gradient (see ``_layer_kernel_wins``); else torch's own kernel (``rnnkit.nn.torch_dispatch``,
 weights still rnnkit's) for LSTM layers, in inference for torch-compatible GRU/RNN layers (not
 for GRUs with B·H·3H ≥ 2²⁵, whose steps run on oneDNN in the fused path), and for large-batch
 GRU training under glibc's default allocator (see ``_use_torch_kernel``); the fused path
@@ -52,6 +53,7 @@ AUTO_COMPILED_WORK, AUTO_COMPILED_WORK_LSTM = 1 << 18, 1 << 15
 # computes every step of every sequence, rather than torch's, which skips padded steps.
 AUTO_MAX_PADDING = 0.05
 AUTO_TEAM_MIN_ROWS = 16  # sequences per thread from which that kernel wins at H > 64
+AUTO_MAX_LSTM_LAYERS = 2  # LSTM stacks up to which the first layer's skipped ∂E/∂X pays for the rest
 
 
 def _padding(lengths: Tensor | None, T: int) -> float:
@@ -139,16 +141,20 @@ class RecurrentLayer(nn.Module):
     def _layer_kernel_wins(self, x: Tensor, lengths: Tensor | None) -> bool:
         """Whether the fused path's layer kernel (``team_kernels``) runs here and beats torch's
         CPU kernel: with at most ``AUTO_MAX_PADDING`` padding (torch's kernel skips padded
-        steps); for GRU and RNN layers then always, in training and inference; for LSTM layers
-        in training only, with at least ``AUTO_TEAM_MIN_ROWS`` sequences per thread when H > 64
-        (fewer rows make each thread's matmuls slow). Measured in BENCHMARKS.md."""
+        steps); for GRU and RNN layers then always, in training and inference. For LSTM
+        layers only in training, where the input needs no gradient (the kernel's lead over
+        oneDNN's LSTM is the ∂E/∂X it skips: with x.requires_grad it ran at 0.92–0.97 of torch's
+        speed), with at most ``AUTO_MAX_LSTM_LAYERS`` layers (the upper layers' inputs do need
+        one) and at least ``AUTO_TEAM_MIN_ROWS`` sequences per thread when H > 64 (fewer rows
+        make each thread's matmuls slow). Measured in BENCHMARKS.md."""
         H = self.hidden_size
         P = threads_for(x, len(self.cell(0).gates), H)
         if P == 0 or _padding(lengths, x.shape[1]) > AUTO_MAX_PADDING:
             return False
         if not isinstance(self, LSTM):
             return True
-        return self._needs_backward(x) and (H <= 64 or x.shape[0] >= AUTO_TEAM_MIN_ROWS * P)
+        return (self._needs_backward(x) and not x.requires_grad and self.num_layers <= AUTO_MAX_LSTM_LAYERS
+                and (H <= 64 or x.shape[0] >= AUTO_TEAM_MIN_ROWS * P))
 
     def _needs_backward(self, x: Tensor) -> bool:
         """Whether this call records a graph to back-propagate through (training)."""
