@@ -3,11 +3,13 @@
 For LSTM, GRU and RNN at the issue's shapes (B, T, D, H, layers), time forward (inference
 mode) and forward+backward of rnnkit (``backend="auto"`` and ``"fused"``) and of torch.nn,
 alternating implementations, after warm-up, and report medians: ms, the ratio torch/rnnkit
-(> 1 means rnnkit is faster), GFLOP/s (matmul FLOPs only) and the share of this machine's
-sgemm peak measured in the same run. Also one-step generation latency (B=1, H=256 LSTM, 1000
-steps) against calling torch.nn.LSTM with T=1 in a loop.
+(> 1 means rnnkit is faster), GFLOP/s (matmul FLOPs only, ∂E/∂X included, as torch computes
+it) and the share of this machine's sgemm peak measured in the same run. The input x needs no
+gradient, as a first layer's data does not; the pass "+dx" repeats forward+backward with
+x.requires_grad (an embedding's output, an upper layer's input). Also one-step generation
+latency (B=1, H=256 LSTM, 1000 steps) against calling torch.nn.LSTM with T=1 in a loop.
 
-    python benchmarks/layers.py [--quick] [--reps N] [--json PATH] [--malloc keep|default]
+    python benchmarks/layers.py [--quick] [--reps N] [--only LSTM,GRU,RNN] [--json PATH] [--malloc keep|default]
 """
 
 from __future__ import annotations
@@ -59,6 +61,9 @@ def _runner(module, x, backward: bool):
     return run
 
 
+PASSES = {"fwd": (False, False), "fwd+bwd": (True, False), "+dx": (True, True)}  # (backward, x needs grad)
+
+
 def time_alternating(runners: dict, reps: int) -> dict[str, float]:
     """Median seconds per runner, alternating runners each repetition after one warm-up each."""
     for r in runners.values():
@@ -86,24 +91,26 @@ def max_abs_error(ref, *ours) -> float:
     return err
 
 
-def bench_layers(shapes, reps: int, peak: float) -> list[dict]:
+def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN")) -> list[dict]:
     rows = []
     for B, T, D, H, L in shapes:
-        for kind in ("LSTM", "GRU", "RNN"):
+        for kind in kinds:
             torch.manual_seed(0)
             ref = getattr(torch.nn, kind)(D, H, num_layers=L, batch_first=True)
             ours = from_torch(ref)  # GRU imports as reset_after=True: the same computation
             fused = from_torch(ref)
             fused.set_backend("fused")
-            x = torch.randn(B, T, D)
             err = max_abs_error(ref, ours, fused)
-            for backward in (False, True):
+            for name, (backward, x_grad) in PASSES.items():
+                if x_grad and kind != "LSTM":
+                    continue
+                x = torch.randn(B, T, D, requires_grad=x_grad)
                 runners = {"torch": _runner(ref, x, backward), "auto": _runner(ours, x, backward),
                            "fused": _runner(fused, x, backward)}
                 t = time_alternating(runners, reps)
                 flops = matmul_flops(kind, B, T, D, H, L, backward)
                 rows.append({
-                    "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": "fwd+bwd" if backward else "fwd",
+                    "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": name,
                     "torch_ms": 1e3 * t["torch"], "rnnkit_ms": 1e3 * t["auto"], "fused_ms": 1e3 * t["fused"],
                     "ratio": t["torch"] / t["auto"], "ratio_fused": t["torch"] / t["fused"],
                     "max_abs_err": err, "gflops": flops / t["auto"] / 1e9, "pct_peak": 100 * flops / t["auto"] / 1e9 / peak,
@@ -145,7 +152,8 @@ def _fmt(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
-    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--reps", type=int, default=9, help="timed rounds per row (medians are reported)")
+    ap.add_argument("--only", default="LSTM,GRU,RNN", help="cells to time, comma-separated")
     ap.add_argument("--json", help="write the results as JSON")
     ap.add_argument("--malloc", choices=("keep", "default"), default="keep",
                     help="keep: recycle freed memory as the rnnkit CLI does (rnnkit.allocator), "
@@ -156,7 +164,10 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {platform.processor() or platform.machine()}, "
           f"malloc {'keep freed memory' if kept else 'glibc defaults'}")
     print(f"sgemm peak (same run): {peak:.1f} GFLOP/s")
-    rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak)
+    kinds = tuple(k.strip().upper() for k in args.only.split(","))
+    if not set(kinds) <= set(GATES):
+        ap.error(f"--only takes cells from {', '.join(GATES)}, got {args.only!r}")
+    rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak, kinds)
     gen = bench_generation(20 if args.quick else 1000, 2 if args.quick else args.reps)
     print(f"one-step generation LSTM H=256: torch {gen['torch_us_per_step']:.1f} us/step, "
           f"rnnkit {gen['rnnkit_us_per_step']:.1f} us/step, speedup {gen['speedup']:.2f}x")

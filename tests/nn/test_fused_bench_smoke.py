@@ -30,7 +30,8 @@ def test_matmul_flops_counts_every_gate_matmul(bench):
 def test_tiny_benchmark_rows_are_complete_and_correct(bench):
     rows = bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0)
     assert [(r["cell"], r["pass"]) for r in rows] == [
-        (c, p) for c in ("LSTM", "GRU", "RNN") for p in ("fwd", "fwd+bwd")]
+        ("LSTM", "fwd"), ("LSTM", "fwd+bwd"), ("LSTM", "+dx"), *((c, p) for c in ("GRU", "RNN") for p in ("fwd", "fwd+bwd"))]
+    assert [r["cell"] for r in bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0, kinds=("GRU",))] == ["GRU"] * 2
     for r in rows:
         assert r["max_abs_err"] <= 1e-5, r
         assert r["torch_ms"] > 0 and r["rnnkit_ms"] > 0 and r["fused_ms"] > 0
