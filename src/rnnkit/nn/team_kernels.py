@@ -48,7 +48,7 @@ def _x_side(X: Tensor, dGx: Tensor, W_x: Tensor, need_dx: bool, P: int):
     D, Gx = X.shape[2], dGx.shape[2]
     dWx, db = X.new_empty(P, D, Gx), X.new_empty(P, Gx)
     dX = torch.empty_like(X) if need_dx else X.new_empty(1)
-    team.run(team.entry(team_grads.ENTRIES, ("x_side", X.element_size())), P, X.numpy(), dGx.numpy(),
+    team.run(team.entry(team_grads.ENTRIES, ("x_side", X.element_size())), P, nb.np_of(X), dGx.numpy(),
              nb.np_of(W_x), dWx.numpy(), db.numpy(), dX.numpy(), need_dx)
     return (dX if need_dx else None), dWx.sum(0), db.sum(0)
 
@@ -85,7 +85,7 @@ class LSTMTeamKernel(torch.autograd.Function):
         Hs[0], Cs[0] = h0, c0
         lens = nb.lengths_of(mask, B, T)
         bias = b.detach() if b is not None else W_h.new_zeros(4 * H)
-        team.run(team.entry(team_lstm.ENTRIES, ("forward", X.element_size())), threads, X.numpy(), nb.np_of(W_x),
+        team.run(team.entry(team_lstm.ENTRIES, ("forward", X.element_size())), threads, nb.np_of(X), nb.np_of(W_x),
                  nb.np_of(bias), nb.np_of(W_h), Hs.numpy(), Cs.numpy(), TC.numpy(), gates.numpy(), lens,
                  not bool(h0.any()))
         ctx.threads, ctx.lens, ctx.has_bias = threads, lens, b is not None
@@ -121,7 +121,7 @@ class RNNTeamKernel(torch.autograd.Function):
         Hs[0] = h0
         lens, act = nb.lengths_of(mask, B, T), team_rnn.ACTIVATIONS.index(f_name)
         bias = b.detach() if b is not None else W_h.new_zeros(H)
-        team.run(team.entry(team_rnn.ENTRIES, ("forward", X.element_size())), threads, X.numpy(), nb.np_of(W_x),
+        team.run(team.entry(team_rnn.ENTRIES, ("forward", X.element_size())), threads, nb.np_of(X), nb.np_of(W_x),
                  nb.np_of(bias), nb.np_of(W_h), Hs.numpy(), lens, act, not bool(h0.any()))
         ctx.threads, ctx.lens, ctx.act, ctx.has_bias = threads, lens, act, b is not None
         ctx.save_for_backward(X, W_x, W_h, Hs, mask)
@@ -156,7 +156,7 @@ class GRUTeamKernel(torch.autograd.Function):
         Hs[0] = h0
         lens, zero_h0 = nb.lengths_of(mask, B, T), not bool(h0.any())
         bias = b.detach() if b is not None else W_h.new_zeros(3 * H)
-        arrays = (X.numpy(), nb.np_of(W_x), nb.np_of(bias))
+        arrays = (nb.np_of(X), nb.np_of(W_x), nb.np_of(bias))
         if reset_after:
             hn = b_hn.detach() if b_hn is not None else W_h.new_zeros(H)
             team.run(team.entry(team_gru.ENTRIES, ("forward_torch", X.element_size())), threads, *arrays,
