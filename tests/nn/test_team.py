@@ -52,6 +52,8 @@ def test_frame_holds_addresses_shapes_and_values():
     assert team.frame(a.astype(np.float64))[0, 1] == 8
     with pytest.raises(ValueError, match="C-contiguous"):
         team.frame(a[:, :, ::2])
+    with pytest.raises(ValueError, match="float64, the ones before are not"):
+        team.frame(a, n, a.astype(np.float64))
 
 
 @pytest.fixture(params=[1, 2, 3])

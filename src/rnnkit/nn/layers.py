@@ -15,17 +15,16 @@ The cell of layer ``l`` and direction ``d`` (0 forward, 1 backward) is ``layer.c
 
 Backends (equal within 1e-5, tested): ``"reference"`` runs the lecture's cell equations step
 by step through autograd; ``"fused"`` hoists ``X W_x`` out of the loop, fuses the gates and
-back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels`` (an LSTM on CPU:
-the whole layer as compiled loops on torch's threads, ``rnnkit.nn.team_kernels``); ``"auto"``
-(default) picks the fastest correct path measured on CPU: the fused path's compiled whole
-loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵); its
-layer kernels for larger GRU and RNN layers, and for training 1- or 2-layer LSTMs on an
-input that needs no gradient (see ``_layer_kernel_wins``); else torch's own kernel (``rnnkit.nn.torch_dispatch``,
-weights still rnnkit's) for LSTM layers, in inference for torch-compatible GRU/RNN layers (not
-for GRUs with B·H·3H ≥ 2²⁵, whose steps run on oneDNN in the fused path), and for large-batch
-GRU training under glibc's default allocator (see ``_use_torch_kernel``); the fused path
-otherwise. Outputs of the fused path are
-(B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to flatten them.
+back-propagates with the hand-derived BPTT of ``rnnkit.nn.fused_kernels``, and on CPU (from
+B ≥ 8) runs each layer as compiled loops on torch's threads (``rnnkit.nn.team_kernels``);
+``"auto"`` (default) picks the fastest correct path measured on CPU: the fused path's compiled
+whole loops for small problems (about B·G·H² ≤ 2¹⁸; LSTM only with B ≤ 4 and B·4H² ≤ 2¹⁵);
+its layer kernels for larger GRU and RNN layers, and for training 1- or 2-layer LSTMs on an
+input that needs no gradient (``_layer_kernel_wins``); else torch's own kernel
+(``rnnkit.nn.torch_dispatch``, weights still rnnkit's) for LSTM layers and for GRU/RNN
+inference (see ``_use_torch_kernel`` for builds without the layer kernels). Outputs of the
+fused path are (B, T, H) views of time-major buffers: use ``.reshape``, not ``.view``, to
+flatten them.
 """
 
 from __future__ import annotations

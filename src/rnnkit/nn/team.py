@@ -3,8 +3,8 @@ block of sequences.
 
 A recurrent step cannot start before the previous one has finished, but different sequences
 of a batch never meet inside a layer: row b of H_t depends only on row b of H_{t−1} and
-X_t, forward and backward (the weight gradients, which sum over the batch, are one matmul
-after the loop). So a loop function ``fn(p, P, *arrays)`` runs on P threads at once, thread p
+X_t, forward and backward (the weight gradients, which sum over the batch, come after the
+loop, in a phase split by time). So a loop function ``fn(p, P, *arrays)`` runs on P threads at once, thread p
 for the sequences ``rows(p, P, B)``: every step's matmul on its rows (a single-threaded BLAS
 call, ``blas``) and its element-wise work, with no synchronisation until the end. On this
 project's development CPU (2 cores) that kept both cores busy where a two-thread BLAS call per
@@ -80,20 +80,23 @@ def size(B: int) -> int:
 
 def frame(*args) -> np.ndarray:
     """Arguments for an entry point as int64 slots: a header row (the argument count, the
-    itemsize of the float arrays, for checks), then per numpy array (C-contiguous, ≤ 3-D) its address and
-    shape (padded with 1s in front), per int or bool its value."""
+    itemsize of the float arrays), then per numpy array (C-contiguous, ≤ 3-D) its address and
+    shape (padded with 1s in front), per int or bool its value. The float arrays must share
+    one dtype: the entry point reads them all as that one."""
     slots = np.ones((len(args) + 1, _SLOTS), np.int64)
-    slots[0, :2] = len(args), 4
+    slots[0, :2] = len(args), 0
     for i, a in enumerate(args, 1):
-        if isinstance(a, np.ndarray):
-            if not a.flags.c_contiguous or a.ndim > _SLOTS - 1:
-                raise ValueError(f"frame: argument {i - 1} must be C-contiguous with ≤ 3 dimensions")
-            slots[i, 0] = a.ctypes.data
-            slots[i, _SLOTS - a.ndim:] = a.shape
-            if a.dtype.kind == "f":
-                slots[0, 1] = a.itemsize
-        else:
+        if not isinstance(a, np.ndarray):
             slots[i, 0] = int(a)
+            continue
+        if not a.flags.c_contiguous or a.ndim > _SLOTS - 1:
+            raise ValueError(f"frame: argument {i - 1} must be C-contiguous with ≤ 3 dimensions")
+        if a.dtype.kind == "f":
+            if slots[0, 1] not in (0, a.itemsize):
+                raise ValueError(f"frame: argument {i - 1} is {a.dtype}, the ones before are not")
+            slots[0, 1] = a.itemsize
+        slots[i, 0] = a.ctypes.data
+        slots[i, _SLOTS - a.ndim:] = a.shape
     return slots
 
 
