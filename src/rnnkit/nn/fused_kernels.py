@@ -17,6 +17,9 @@ The element-wise part of each LSTM/GRU backward step is compiled (``fused_steps`
 Small problems (B·G·H² ≤ ``fused_numba.SMALL_STEP_WORK``; LSTM, GRU, RNN with tanh/relu) run
 whole loops compiled by numba (``fused_numba``; the LSTM and ``reset_after`` GRU backward
 loops are ``fused_steps``'): per-op overhead dominates there. Both loops fill the same buffers.
+On CPU in float32/64 the layers that ``team_kernels`` takes (B ≥ 8, ``threads_for``) run there
+instead, whole; these kernels serve the rest: CUDA, reduced precision, small batches, and
+torch builds without MKL or GNU OpenMP.
 """
 
 from __future__ import annotations
