@@ -2,7 +2,8 @@
 
 For LSTM, GRU and RNN at the issue's shapes (B, T, D, H, layers), time forward (inference
 mode) and forward+backward of rnnkit (``backend="auto"`` and ``"fused"``) and of torch.nn,
-alternating implementations, after warm-up, and report medians: ms, the ratio torch/rnnkit
+alternating implementations, after warm-up, and report medians (of at least ``--reps``
+rounds, more for fast rows: ``time_alternating``): ms, the ratio torch/rnnkit
 (> 1 means rnnkit is faster), GFLOP/s (matmul FLOPs only, ∂E/∂X included, as torch computes
 it) and the share of this machine's sgemm peak measured in the same run. The input x needs no
 gradient, as a first layer's data does not; the pass "+dx" repeats forward+backward with
@@ -64,12 +65,20 @@ def _runner(module, x, backward: bool):
 PASSES = {"fwd": (False, False), "fwd+bwd": (True, False), "+dx": (True, True)}  # (backward, x needs grad)
 
 
-def time_alternating(runners: dict, reps: int) -> dict[str, float]:
-    """Median seconds per runner, alternating runners each repetition after one warm-up each."""
+ROW_SECONDS, MAX_REPS = 20.0, 41  # cheap rows get more rounds, up to about this long each
+
+
+def time_alternating(runners: dict, reps: int, row_seconds: float = ROW_SECONDS) -> dict[str, float]:
+    """Median seconds per runner, alternating runners each round after one warm-up each: at
+    least ``reps`` rounds, more (up to ``MAX_REPS``) while a row stays under ``row_seconds``,
+    so that the medians of fast rows rest on more rounds of this noisy VM."""
+    t0 = time.perf_counter()
     for r in runners.values():
         r()
+    warm = time.perf_counter() - t0
+    rounds = max(reps, min(MAX_REPS, int(row_seconds / max(warm, 1e-9))))
     times: dict[str, list[float]] = {k: [] for k in runners}
-    for _ in range(reps):
+    for _ in range(rounds):
         for k, r in runners.items():
             t0 = time.perf_counter()
             r()
@@ -91,7 +100,8 @@ def max_abs_error(ref, *ours) -> float:
     return err
 
 
-def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN")) -> list[dict]:
+def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN"),
+                 row_seconds: float = ROW_SECONDS) -> list[dict]:
     rows = []
     for B, T, D, H, L in shapes:
         for kind in kinds:
@@ -107,7 +117,7 @@ def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN")) -
                 x = torch.randn(B, T, D, requires_grad=x_grad)
                 runners = {"torch": _runner(ref, x, backward), "auto": _runner(ours, x, backward),
                            "fused": _runner(fused, x, backward)}
-                t = time_alternating(runners, reps)
+                t = time_alternating(runners, reps, row_seconds)
                 flops = matmul_flops(kind, B, T, D, H, L, backward)
                 rows.append({
                     "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": name,
@@ -119,7 +129,7 @@ def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN")) -
     return rows
 
 
-def bench_generation(steps: int, reps: int) -> dict:
+def bench_generation(steps: int, reps: int, row_seconds: float = ROW_SECONDS) -> dict:
     """Latency per generated step: rnnkit ``layer.step`` vs torch.nn.LSTM called with T=1."""
     torch.manual_seed(0)
     ref = torch.nn.LSTM(256, 256, batch_first=True).eval()
@@ -138,7 +148,7 @@ def bench_generation(steps: int, reps: int) -> dict:
             for _ in range(steps):
                 h, s = ours.step(x, s)
 
-    t = time_alternating({"torch": run_torch, "rnnkit": run_ours}, reps)
+    t = time_alternating({"torch": run_torch, "rnnkit": run_ours}, reps, row_seconds)
     return {"torch_us_per_step": 1e6 * t["torch"] / steps, "rnnkit_us_per_step": 1e6 * t["rnnkit"] / steps,
             "speedup": t["torch"] / t["rnnkit"]}
 
@@ -152,7 +162,7 @@ def _fmt(r: dict) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny shapes (smoke test)")
-    ap.add_argument("--reps", type=int, default=9, help="timed rounds per row (medians are reported)")
+    ap.add_argument("--reps", type=int, default=9, help="timed rounds per row at least (medians are reported)")
     ap.add_argument("--only", default="LSTM,GRU,RNN", help="cells to time, comma-separated")
     ap.add_argument("--json", help="write the results as JSON")
     ap.add_argument("--malloc", choices=("keep", "default"), default="keep",
@@ -167,8 +177,9 @@ def main() -> None:
     kinds = tuple(k.strip().upper() for k in args.only.split(","))
     if not set(kinds) <= set(GATES):
         ap.error(f"--only takes cells from {', '.join(GATES)}, got {args.only!r}")
-    rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak, kinds)
-    gen = bench_generation(20 if args.quick else 1000, 2 if args.quick else args.reps)
+    budget = 0.0 if args.quick else ROW_SECONDS
+    rows = bench_layers(QUICK_SHAPES if args.quick else SHAPES, 2 if args.quick else args.reps, peak, kinds, budget)
+    gen = bench_generation(20 if args.quick else 1000, 2 if args.quick else args.reps, budget)
     print(f"one-step generation LSTM H=256: torch {gen['torch_us_per_step']:.1f} us/step, "
           f"rnnkit {gen['rnnkit_us_per_step']:.1f} us/step, speedup {gen['speedup']:.2f}x")
     if args.json:

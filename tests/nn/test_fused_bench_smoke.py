@@ -28,13 +28,23 @@ def test_matmul_flops_counts_every_gate_matmul(bench):
 
 
 def test_tiny_benchmark_rows_are_complete_and_correct(bench):
-    rows = bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0)
+    rows = bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0, row_seconds=0.0)
     assert [(r["cell"], r["pass"]) for r in rows] == [
         ("LSTM", "fwd"), ("LSTM", "fwd+bwd"), ("LSTM", "+dx"), *((c, p) for c in ("GRU", "RNN") for p in ("fwd", "fwd+bwd"))]
-    assert [r["cell"] for r in bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0, kinds=("GRU",))] == ["GRU"] * 2
+    assert [r["cell"] for r in bench.bench_layers([(2, 5, 3, 4, 1)], reps=1, peak=1.0, kinds=("GRU",),
+                                                  row_seconds=0.0)] == ["GRU"] * 2
     for r in rows:
         assert r["max_abs_err"] <= 1e-5, r
         assert r["torch_ms"] > 0 and r["rnnkit_ms"] > 0 and r["fused_ms"] > 0
         assert r["ratio"] == pytest.approx(r["torch_ms"] / r["rnnkit_ms"])
-    gen = bench.bench_generation(steps=3, reps=1)
+    gen = bench.bench_generation(steps=3, reps=1, row_seconds=0.0)
     assert gen["speedup"] == pytest.approx(gen["torch_us_per_step"] / gen["rnnkit_us_per_step"])
+
+
+def test_fast_rows_get_more_rounds(bench):
+    calls = []
+    bench.time_alternating({"a": lambda: calls.append(1)}, reps=3, row_seconds=1.0)
+    assert len(calls) == 1 + bench.MAX_REPS  # warm-up, then the most rounds a row gets
+    calls.clear()
+    bench.time_alternating({"a": lambda: calls.append(1)}, reps=3, row_seconds=0.0)
+    assert len(calls) == 1 + 3
