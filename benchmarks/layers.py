@@ -3,12 +3,13 @@
 For LSTM, GRU and RNN at the issue's shapes (B, T, D, H, layers), time forward (inference
 mode) and forward+backward of rnnkit (``backend="auto"`` and ``"fused"``) and of torch.nn,
 alternating implementations, after warm-up, and report medians (of at least ``--reps``
-rounds, more for fast rows: ``time_alternating``): ms, the ratio torch/rnnkit
-(> 1 means rnnkit is faster), GFLOP/s (matmul FLOPs only, ∂E/∂X included, as torch computes
-it) and the share of this machine's sgemm peak measured in the same run. The input x needs no
-gradient, as a first layer's data does not; the pass "+dx" repeats forward+backward with
-x.requires_grad (an embedding's output, an upper layer's input). Also one-step generation
-latency (B=1, H=256 LSTM, 1000 steps) against calling torch.nn.LSTM with T=1 in a loop.
+rounds, more for fast rows: ``time_alternating``): ms, the ratio torch/rnnkit (> 1 means
+rnnkit is faster; the median of the rounds' ratios, ``paired_ratio``, and in brackets their
+quartiles), GFLOP/s (matmul FLOPs only, ∂E/∂X included, as torch computes it) and the share
+of this machine's sgemm peak measured in the same run. The input x needs no gradient, as a
+first layer's data does not; the pass "+dx" repeats forward+backward with x.requires_grad
+(an embedding's output, an upper layer's input). Also one-step generation latency (B=1,
+H=256 LSTM, 1000 steps) against calling torch.nn.LSTM with T=1 in a loop.
 
     python benchmarks/layers.py [--quick] [--reps N] [--only LSTM,GRU,RNN] [--json PATH] [--malloc keep|default]
 """
@@ -68,22 +69,39 @@ PASSES = {"fwd": (False, False), "fwd+bwd": (True, False), "+dx": (True, True)} 
 ROW_SECONDS, MAX_REPS = 20.0, 41  # cheap rows get more rounds, up to about this long each
 
 
-def time_alternating(runners: dict, reps: int, row_seconds: float = ROW_SECONDS) -> dict[str, float]:
-    """Median seconds per runner, alternating runners each round after one warm-up each: at
-    least ``reps`` rounds, more (up to ``MAX_REPS``) while a row stays under ``row_seconds``,
-    so that the medians of fast rows rest on more rounds of this noisy VM."""
+def time_alternating(runners: dict, reps: int, row_seconds: float = ROW_SECONDS) -> dict[str, list[float]]:
+    """Seconds of every timed round per runner, after one warm-up each: at least ``reps``
+    rounds, more (up to ``MAX_REPS``) while a row stays under ``row_seconds``, so that fast
+    rows rest on more rounds of this noisy VM. Each round runs every runner once, the order
+    rotated from round to round so that none always runs right after the same other."""
     t0 = time.perf_counter()
     for r in runners.values():
         r()
     warm = time.perf_counter() - t0
     rounds = max(reps, min(MAX_REPS, int(row_seconds / max(warm, 1e-9))))
-    times: dict[str, list[float]] = {k: [] for k in runners}
-    for _ in range(rounds):
-        for k, r in runners.items():
+    names = list(runners)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for i in range(rounds):
+        for k in names[i % len(names):] + names[:i % len(names)]:
             t0 = time.perf_counter()
-            r()
+            runners[k]()
             times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
+    return times
+
+
+def paired_ratio(num: list[float], den: list[float]) -> float:
+    """Median over rounds of num_i / den_i: the speed-up within each round, where both ran
+    at the same moment of the VM's drifting speed (a ratio of medians mixes moments)."""
+    return statistics.median(a / b for a, b in zip(num, den, strict=True))
+
+
+def ratio_quartiles(num: list[float], den: list[float]) -> tuple[float, float]:
+    """First and third quartiles of the rounds' ratios num_i / den_i: their spread."""
+    ratios = [a / b for a, b in zip(num, den, strict=True)]
+    if len(ratios) < 2:
+        return ratios[0], ratios[0]
+    q1, _, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+    return q1, q3
 
 
 def max_abs_error(ref, *ours) -> float:
@@ -117,12 +135,16 @@ def bench_layers(shapes, reps: int, peak: float, kinds=("LSTM", "GRU", "RNN"),
                 x = torch.randn(B, T, D, requires_grad=x_grad)
                 runners = {"torch": _runner(ref, x, backward), "auto": _runner(ours, x, backward),
                            "fused": _runner(fused, x, backward)}
-                t = time_alternating(runners, reps, row_seconds)
+                times = time_alternating(runners, reps, row_seconds)
+                t = {k: statistics.median(v) for k, v in times.items()}
                 flops = matmul_flops(kind, B, T, D, H, L, backward)
                 rows.append({
-                    "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": name,
+                    "cell": kind, "shape": f"{B},{T},{D},{H},{L}", "pass": name, "rounds": len(times["torch"]),
                     "torch_ms": 1e3 * t["torch"], "rnnkit_ms": 1e3 * t["auto"], "fused_ms": 1e3 * t["fused"],
-                    "ratio": t["torch"] / t["auto"], "ratio_fused": t["torch"] / t["fused"],
+                    "ratio": paired_ratio(times["torch"], times["auto"]),
+                    "ratio_fused": paired_ratio(times["torch"], times["fused"]),
+                    "ratio_quartiles": ratio_quartiles(times["torch"], times["auto"]),
+                    "ratio_of_medians": t["torch"] / t["auto"],
                     "max_abs_err": err, "gflops": flops / t["auto"] / 1e9, "pct_peak": 100 * flops / t["auto"] / 1e9 / peak,
                 })
                 print(_fmt(rows[-1]), flush=True)
@@ -148,15 +170,17 @@ def bench_generation(steps: int, reps: int, row_seconds: float = ROW_SECONDS) ->
             for _ in range(steps):
                 h, s = ours.step(x, s)
 
-    t = time_alternating({"torch": run_torch, "rnnkit": run_ours}, reps, row_seconds)
+    times = time_alternating({"torch": run_torch, "rnnkit": run_ours}, reps, row_seconds)
+    t = {k: statistics.median(v) for k, v in times.items()}
     return {"torch_us_per_step": 1e6 * t["torch"] / steps, "rnnkit_us_per_step": 1e6 * t["rnnkit"] / steps,
-            "speedup": t["torch"] / t["rnnkit"]}
+            "speedup": paired_ratio(times["torch"], times["rnnkit"]), "speedup_of_medians": t["torch"] / t["rnnkit"]}
 
 
 def _fmt(r: dict) -> str:
     return (f"{r['cell']:4} {r['shape']:>16} {r['pass']:7} torch {r['torch_ms']:8.2f} ms  rnnkit(auto) "
             f"{r['rnnkit_ms']:8.2f} ms  fused {r['fused_ms']:8.2f} ms  ratio {r['ratio']:5.2f} "
-            f"(fused {r['ratio_fused']:5.2f})  {r['gflops']:6.1f} GFLOP/s  {r['pct_peak']:5.1f}% peak")
+            f"[{r['ratio_quartiles'][0]:.2f}–{r['ratio_quartiles'][1]:.2f}] (fused {r['ratio_fused']:5.2f})  "
+            f"{r['gflops']:6.1f} GFLOP/s  {r['pct_peak']:5.1f}% peak  {r['rounds']} rounds")
 
 
 def main() -> None:
