@@ -23,18 +23,27 @@ import numba
 import numpy as np
 import torch
 
-from rnnkit.nn.numba_math import add_mat_mat, copy_
+from rnnkit.nn.numba_math import VECTOR, add_mat_mat, copy_
 
 
-@numba.njit(cache=True)
-def _start_row(t, b, DH, d_out):
-    """Row b of step t: (∂E/∂H_t, the ∂E/∂H_{t−1} row set to d_out[t−1, b]) (1-D views)."""
+@numba.njit(cache=True, nogil=True, **VECTOR)
+def start_row(t, b, DH, d_out, d, lens):
+    """Row b of step t: sets ∂E/∂H_{t−1}'s row DH[t % 2, b] to ∂E/∂out_{t−1} (0 at t = 0);
+    at a padded step (t ≥ lens[b]) zeroes d (the row's gate gradients) and passes ∂E/∂H_t
+    through; returns whether the step is padded. Shared by every compiled BPTT loop."""
     dh, dst = DH[1 - t % 2, b], DH[t % 2, b]
     if t > 0:
         copy_(dst, d_out[t - 1, b])
     else:
-        dst[:] = 0
-    return dh, dst
+        for j in range(dst.shape[0]):
+            dst[j] = 0
+    if t < lens[b]:
+        return False
+    for j in range(d.shape[0]):
+        d[j] = 0
+    for j in range(dst.shape[0]):
+        dst[j] += dh[j]
+    return True
 
 
 @numba.njit(cache=True)
@@ -45,12 +54,10 @@ def lstm_backward_step(t, gates, Cs, TC, DH, dc, d_out, dG, lens):
     B, H = dc.shape
     one = np.ones(1, dc.dtype)[0]  # keeps float32 arithmetic in float32
     for b in range(B):
-        dh_row, dst = _start_row(t, b, DH, d_out)
-        g, d, tc_row, c_prev, dcb = gates[t, b], dG[t, b], TC[t, b], Cs[t, b], dc[b]
-        if t >= lens[b]:
-            d[:] = 0
-            dst += dh_row
+        if start_row(t, b, DH, d_out, dG[t, b], lens):
             continue
+        dh_row = DH[1 - t % 2, b]
+        g, d, tc_row, c_prev, dcb = gates[t, b], dG[t, b], TC[t, b], Cs[t, b], dc[b]
         for j in range(H):
             dh, tc = dh_row[j], tc_row[j]
             i, f, o, ct = g[j], g[H + j], g[2 * H + j], g[3 * H + j]
@@ -71,13 +78,12 @@ def gru_backward_step(t, gates, HW, Hs, DH, d_out, dGx, dGh, lens):
     B, H = lens.shape[0], Hs.shape[2]
     one = np.ones(1, Hs.dtype)[0]
     for b in range(B):
-        dh_row, dst = _start_row(t, b, DH, d_out)
         g, hw, h_prev, dx, dw = gates[t, b], HW[t, b], Hs[t, b], dGx[t, b], dGh[t, b]
-        if t >= lens[b]:
-            dx[:] = 0
-            dw[:] = 0
-            dst += dh_row
+        if start_row(t, b, DH, d_out, dx, lens):
+            for j in range(dw.shape[0]):
+                dw[j] = 0
             continue
+        dh_row, dst = DH[1 - t % 2, b], DH[t % 2, b]
         for j in range(H):
             dh = dh_row[j]
             r, z, n = g[j], g[H + j], g[2 * H + j]

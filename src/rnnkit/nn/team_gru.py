@@ -37,6 +37,7 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
+from rnnkit.nn.fused_steps import start_row
 from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_
 from rnnkit.nn.team import arg, rows
 
@@ -120,25 +121,6 @@ def forward_torch(p, P, X, W_x, bias, W_h, b_hn, Hs, gates, HW, lens, zero_h0):
 
 
 @numba.njit(cache=True, nogil=True, **VECTOR)
-def _start_row(t, b, DH, d_out, d, lens):
-    """Row b of step t: sets ∂E/∂H_{t−1}'s row to ∂E/∂out_{t−1} (0 at t = 0); at a padded
-    step zeroes d and passes ∂E/∂H_t through; returns whether the step is padded."""
-    dh, dst = DH[1 - t % 2, b], DH[t % 2, b]
-    if t > 0:
-        copy_(dst, d_out[t - 1, b])
-    else:
-        for j in range(dst.shape[0]):
-            dst[j] = 0
-    if t < lens[b]:
-        return False
-    for j in range(d.shape[0]):
-        d[j] = 0
-    for j in range(dst.shape[0]):
-        dst[j] += dh[j]
-    return True
-
-
-@numba.njit(cache=True, nogil=True, **VECTOR)
 def _z_and_candidate(g, h_prev, dh, d, dst, one):
     """dZ and dH̃ into d's Z and H̃ blocks, ∂E/∂H_t Z into dst (one valid sequence)."""
     H = dh.shape[0]
@@ -162,7 +144,7 @@ def backward_lecture(p, P, gates, Hs, DH, d_out, dG, d_rh, lens, W_rz, W_hh, nee
     previous = blas.set_local_threads(1)
     for t in range(T - 1, -1, -1):
         for b in range(b0, b1):
-            if not _start_row(t, b, DH, d_out, dG[t, b], lens):
+            if not start_row(t, b, DH, d_out, dG[t, b], lens):
                 _z_and_candidate(gates[t, b], Hs[t, b], DH[1 - t % 2, b], dG[t, b], DH[t % 2, b], one)
         g = dG[t, b0:].reshape(-1)
         blas.gemm(False, True, M, H, H, g[2 * H:], G3, W_hh.reshape(-1), H, 0.0, d_rh[b0:].reshape(-1), H)
@@ -191,7 +173,7 @@ def backward_torch(p, P, gates, HW, Hs, DH, d_out, dG, dGh, lens, W_h, need_dh0)
     for t in range(T - 1, -1, -1):
         for b in range(b0, b1):
             d, dh = dG[t, b], dGh[t, b]
-            if _start_row(t, b, DH, d_out, d, lens):
+            if start_row(t, b, DH, d_out, d, lens):
                 for j in range(G3):
                     dh[j] = 0
                 continue

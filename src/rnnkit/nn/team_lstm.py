@@ -34,6 +34,7 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
+from rnnkit.nn.fused_steps import start_row
 from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_, tanh_into
 from rnnkit.nn.team import arg, rows
 
@@ -106,19 +107,8 @@ def _backward_step_rows(t, b0, b1, gates, Cs, TC, DH, dc, d_out, dG, lens, one):
     """Step t's element-wise part for sequences [b0, b1); also starts ∂E/∂H_{t−1} (slot
     t % 2) as ∂E/∂out_{t−1} (+ ∂E/∂H_t passed through at pads)."""
     for b in range(b0, b1):
-        dh, dst, d = DH[1 - t % 2, b], DH[t % 2, b], dG[t, b]
-        if t > 0:
-            copy_(dst, d_out[t - 1, b])
-        else:
-            for j in range(dst.shape[0]):
-                dst[j] = 0
-        if t >= lens[b]:
-            for j in range(d.shape[0]):
-                d[j] = 0
-            for j in range(dst.shape[0]):
-                dst[j] += dh[j]
-        else:
-            _backward_row(gates[t, b], TC[t, b], Cs[t, b], dh, dc[b], d, one)
+        if not start_row(t, b, DH, d_out, dG[t, b], lens):
+            _backward_row(gates[t, b], TC[t, b], Cs[t, b], DH[1 - t % 2, b], dc[b], dG[t, b], one)
 
 
 @numba.njit(cache=True, nogil=True, **VECTOR)

@@ -24,6 +24,7 @@ import numba
 import numpy as np
 
 from rnnkit.nn import blas, team
+from rnnkit.nn.fused_steps import start_row
 from rnnkit.nn.numba_math import VECTOR, copy_, sigmoid_add_, tanh_add_
 from rnnkit.nn.team import arg, rows
 
@@ -110,18 +111,8 @@ def backward(p, P, Hs, DH, d_out, dZ, lens, W_h, act, need_dh0):
     previous = blas.set_local_threads(1)
     for t in range(T - 1, -1, -1):
         for b in range(b0, b1):
-            dh, dst, dz = DH[1 - t % 2, b], DH[t % 2, b], dZ[t, b]
-            if t > 0:
-                copy_(dst, d_out[t - 1, b])
-            else:
-                for j in range(H):
-                    dst[j] = 0
-            if t >= lens[b]:
-                for j in range(H):
-                    dz[j] = 0
-                    dst[j] += dh[j]
-            else:
-                _derivative(dz, Hs[t + 1, b], dh, act, one)
+            if not start_row(t, b, DH, d_out, dZ[t, b], lens):
+                _derivative(dZ[t, b], Hs[t + 1, b], DH[1 - t % 2, b], act, one)
         if t > 0 or need_dh0:  # ∂E/∂H_{t−1} += dZ_t W_hᵀ
             blas.gemm(False, True, b1 - b0, H, H, dZ[t, b0:].reshape(-1), H, W_h.reshape(-1), H, 1.0,
                       DH[t % 2, b0:].reshape(-1), H)
