@@ -1,4 +1,4 @@
-"""Layer kernels on torch's threads: ``torch.autograd.Function``s over ``team_lstm``, ``team_rnn``.
+"""Layer kernels on torch's threads: ``autograd.Function``s over ``team_lstm``, ``team_rnn``, ``team_gru``.
 
 ``LSTMTeamKernel.apply(X, W_x, b, W_h, h0, c0, mask, threads)`` computes one direction of
 one LSTM layer, input projection included, and its backward pass is the hand-derived BPTT of
@@ -7,12 +7,13 @@ gradients on P threads (each a block of time steps, ``team_grads``) as one GEMM 
 thread, and ∂E/∂X only when X needs a gradient (torch's CPU kernel always computes it; for a
 first layer fed with data it is a sixth of the backward's matmul work at D = H/2).
 ``RNNTeamKernel.apply(X, W_x, b, W_h, h0, mask, f_name, threads)`` does the same for the
-simple RNN (``team_rnn``). They are the fused backend's LSTM and RNN on CPU in float32/64
-wherever torch's MKL and GNU OpenMP are found (``threads_for``), except small problems, which
-run ``fused_numba``'s whole loops.
+simple RNN (``team_rnn``), and ``GRUTeamKernel.apply(X, W_x, b, W_h, b_hn, h0, mask,
+reset_after, threads)`` for the GRU, the lecture's or torch's (``reset_after``) (``team_gru``).
+They are the fused backend's layers on CPU in float32/64 wherever torch's MKL and GNU OpenMP
+are found (``threads_for``), except small problems, which run ``fused_numba``'s whole loops.
 
 Shapes: X (T, B, D) time-major and contiguous, W_x (D, G·H), b (G·H,) or None, W_h (H, G·H)
-(LSTM gates I F O C̃, G = 4; RNN G = 1), h0, c0 (B, H), mask (T, B, 1) (True = t < length)
+(LSTM gates I F O C̃, G = 4; GRU R Z H̃, G = 3; RNN G = 1), h0, c0 (B, H), mask (T, B, 1) (True = t < length)
 or None → outputs (T, B, H) (zero at pads), final H (and C) (B, H).
 """
 
